@@ -1,0 +1,36 @@
+# The whole set-up on a fresh machine is `make run` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test bench lint services
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml setup.cfg
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/product-service init
+	$(BIN)/product-service serve --host $(HOST) --port $(PORT)
+
+services:
+	./scripts/ensure-services
+
+lint: install
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/ruff check domain application adapters entrypoints tests
+
+test: install services
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n 2 tests --ignore=tests/bench
+
+bench: install services
+	$(BIN)/python -m tests.bench

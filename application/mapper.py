@@ -1,0 +1,82 @@
+"""Turns domain events into JSON-ready data and back, upcasting old schema versions on read."""
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from application.envelope import StoredEvent, format_timestamp, parse_timestamp
+from domain.events.base import DomainEvent
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+Converter = Callable[[Any], Any]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _converters_for(hint: Any) -> tuple[Converter, Converter]:
+    """(encode, decode) for one field's type; None passes through untouched."""
+    args = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and len(args) == 1:
+        encode, decode = _converters_for(args[0])
+        return (lambda v: None if v is None else encode(v)), (lambda v: None if v is None else decode(v))
+    if hint is Decimal:
+        return str, Decimal
+    if hint is datetime:
+        return format_timestamp, parse_timestamp
+    if typing.get_origin(hint) is tuple:
+        return list, tuple
+    return _identity, _identity
+
+
+class _EventCodec:
+    def __init__(self, event_class: type[DomainEvent]) -> None:
+        hints = typing.get_type_hints(event_class)
+        self.event_class = event_class
+        self.fields = [(field.name, *_converters_for(hints[field.name]))
+                       for field in dataclasses.fields(event_class)]
+        self.plain = all(encode is _identity for _, encode, _ in self.fields)
+
+    def encode(self, event: DomainEvent) -> dict[str, Any]:
+        return {name: encode(getattr(event, name)) for name, encode, _ in self.fields}
+
+    def decode(self, data: Mapping[str, Any]) -> DomainEvent:
+        if self.plain:
+            return self.event_class(**data)
+        return self.event_class(**{name: decode(data[name]) if name in data else None
+                                   for name, _, decode in self.fields})
+
+
+class EventMapper:
+    """Knows every event class by name, and the upcasters from each old schema version."""
+
+    def __init__(self, event_classes: Iterable[type[DomainEvent]],
+                 upcasters: Mapping[tuple[str, int], Upcaster] | None = None) -> None:
+        self._codecs = {cls.__name__: _EventCodec(cls) for cls in event_classes}
+        self._upcasters = dict(upcasters or {})
+
+    def to_data(self, event: DomainEvent) -> dict[str, Any]:
+        return self._codecs[type(event).__name__].encode(event)
+
+    def to_event(self, stored: StoredEvent) -> DomainEvent:
+        return self._codecs[stored.event_type].decode(self.upcast(stored).data)
+
+    def to_events(self, stored: Iterable[StoredEvent]) -> list[DomainEvent]:
+        codecs, upcast = self._codecs, self.upcast
+        return [codecs[event.event_type].decode(upcast(event).data) for event in stored]
+
+    def upcast(self, stored: StoredEvent) -> StoredEvent:
+        """The stored event in its class's current schema; the stored copy is never changed."""
+        target = self._codecs[stored.event_type].event_class.VERSION
+        if stored.event_version == target:
+            return stored
+        data, version = dict(stored.data), stored.event_version
+        while version < target:
+            data = self._upcasters[(stored.event_type, version)](data)
+            version += 1
+        return stored._replace(data=data, event_version=version)

@@ -1,0 +1,44 @@
+"""Loads aggregates from their streams, starting from the latest usable snapshot."""
+
+from datetime import datetime
+from typing import TypeVar
+
+from application.envelope import Snapshot, StoredEvent
+from application.mapper import EventMapper
+from application.ports import EventStore, SnapshotStore
+from domain.aggregate import Aggregate
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class AggregateRepository:
+    def __init__(self, store: EventStore, snapshots: SnapshotStore, mapper: EventMapper) -> None:
+        self.store = store
+        self.snapshots = snapshots
+        self.mapper = mapper
+
+    def load(self, cls: type[A], entity_id: str, up_to_version: int | None = None,
+             up_to_time: datetime | None = None) -> tuple[A, datetime | None]:
+        """The aggregate as it was at a version or a moment (or now); version 0 if unknown."""
+        snapshot = self.snapshots.latest(entity_id, cls.SNAPSHOT_SCHEMA, up_to_version, up_to_time)
+        if snapshot is not None and snapshot.aggregate_type != cls.AGGREGATE_TYPE:
+            snapshot = None
+        start = snapshot.version if snapshot else 0
+        stored = self.store.load(entity_id, start, up_to_version, up_to_time)
+        aggregate = cls.from_snapshot(entity_id, snapshot.version, snapshot.state) if snapshot else cls(entity_id)
+        aggregate.replay(self.mapper.to_events(stored))
+        return aggregate, _last_timestamp(stored, snapshot)
+
+    def history(self, entity_id: str) -> list[StoredEvent]:
+        """The whole stream, upcast to the current schemas: the audit trail."""
+        return [self.mapper.upcast(event) for event in self.store.load(entity_id)]
+
+    def snapshot(self, aggregate: Aggregate, timestamp: datetime) -> None:
+        self.snapshots.save(Snapshot(aggregate.id, aggregate.AGGREGATE_TYPE, aggregate.version,
+                                     aggregate.SNAPSHOT_SCHEMA, aggregate.snapshot_state(), timestamp))
+
+
+def _last_timestamp(stored: list[StoredEvent], snapshot: Snapshot | None) -> datetime | None:
+    if stored:
+        return stored[-1].timestamp
+    return snapshot.timestamp if snapshot else None

@@ -1,0 +1,42 @@
+"""Questions about the past, answered from the events: as of a version or a moment."""
+
+from datetime import datetime
+from typing import TypeVar
+
+from application.envelope import StoredEvent
+from application.errors import NotFound
+from application.repository import AggregateRepository
+from domain.aggregate import Aggregate
+from domain.discounts import PriceQuote
+from domain.pricing import PriceHistory, pricing_id
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class TemporalQueries:
+    def __init__(self, repository: AggregateRepository) -> None:
+        self.repository = repository
+
+    def state(self, cls: type[A], entity_id: str, version: int | None = None,
+              as_of: datetime | None = None) -> A:
+        """The entity rebuilt at a version or as it stood at a moment (snapshots help)."""
+        aggregate, _ = self.repository.load(cls, entity_id, version, as_of)
+        if not aggregate.exists or (version is not None and aggregate.version < version):
+            raise NotFound(f"{cls.AGGREGATE_TYPE} {entity_id} has no version "
+                           f"{version if version is not None else 'at ' + str(as_of)}")
+        return aggregate
+
+    def price(self, product_id: str, currency: str, at: datetime, known_at: datetime | None = None) -> PriceQuote:
+        """The price in effect at `at`, as the catalog knew it at `known_at` (default: now)."""
+        history, _ = self.repository.load(PriceHistory, pricing_id(product_id), up_to_time=known_at)
+        quote = history.quote(currency, at)
+        if quote is None:
+            raise NotFound(f"product {product_id} had no {currency} price at {at.isoformat()}")
+        return quote
+
+    def history(self, entity_id: str) -> list[StoredEvent]:
+        """Every event of the entity's stream, oldest first: the audit trail."""
+        events = self.repository.history(entity_id)
+        if not events:
+            raise NotFound(f"{entity_id} has no history")
+        return events

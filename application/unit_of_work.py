@@ -1,0 +1,117 @@
+"""One command's work: the aggregates it touched, committed atomically with their index keys."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from application.envelope import IndexChanges, StoredEvent, StreamWrite
+from application.errors import ApplicationError, ConcurrencyError, NotFound
+from application.ports import Clock, EventStore, IdGenerator
+from application.repository import AggregateRepository
+from domain.aggregate import Aggregate
+
+A = TypeVar("A", bound=Aggregate)
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who asked, and the ids that tie the resulting events to the request and the command."""
+
+    user_id: str
+    correlation_id: str
+    causation_id: str
+
+
+class _Tracked:
+    __slots__ = ("aggregate", "loaded_version", "last_timestamp", "keys", "references")
+
+    def __init__(self, aggregate: Aggregate, last_timestamp: datetime | None) -> None:
+        self.aggregate = aggregate
+        self.loaded_version = aggregate.version
+        self.last_timestamp = last_timestamp
+        self.keys = aggregate.unique_keys()
+        self.references = aggregate.referenced_keys()
+
+
+class UnitOfWork:
+    def __init__(self, repository: AggregateRepository, clock: Clock, ids: IdGenerator,
+                 context: CommandContext, snapshot_every: int) -> None:
+        self.repository = repository
+        self.ids = ids
+        self.context = context
+        self.snapshot_every = snapshot_every
+        self.now = clock.now()
+        self._tracked: dict[str, _Tracked] = {}
+
+    @property
+    def store(self) -> EventStore:
+        return self.repository.store
+
+    def get(self, cls: type[A], entity_id: str, expected_version: int | None = None) -> A:
+        """The aggregate to change (version 0 if new); its changes are written on commit."""
+        aggregate, last_timestamp = self.repository.load(cls, entity_id)
+        if expected_version is not None and expected_version != aggregate.version:
+            raise ConcurrencyError(f"{cls.AGGREGATE_TYPE} {entity_id} is at version "
+                                   f"{aggregate.version}, not {expected_version}")
+        self._tracked[entity_id] = _Tracked(aggregate, last_timestamp)
+        return aggregate
+
+    def get_existing(self, cls: type[A], entity_id: str, expected_version: int | None = None) -> A:
+        aggregate = self.get(cls, entity_id, expected_version)
+        if not aggregate.exists:
+            raise NotFound(f"{cls.AGGREGATE_TYPE} {entity_id} does not exist")
+        return aggregate
+
+    def read(self, cls: type[A], entity_id: str) -> A:
+        """An aggregate consulted, not changed."""
+        return self.repository.load(cls, entity_id)[0]
+
+    def commit(self) -> list[StoredEvent]:
+        """Appends every tracked aggregate's new events and index changes in one atomic write."""
+        changed = [tracked for tracked in self._tracked.values() if tracked.aggregate.has_changes]
+        self._tracked.clear()
+        if not changed:
+            return []
+        writes = [self._stream_write(tracked) for tracked in changed]
+        index = IndexChanges()
+        for tracked in changed:
+            index = index | _index_changes(tracked)
+        committed = self.store.commit(writes, index)
+        for tracked, write in zip(changed, writes, strict=True):
+            self._maybe_snapshot(tracked, write.events[-1].timestamp)
+        return committed
+
+    def _stream_write(self, tracked: _Tracked) -> StreamWrite:
+        aggregate, to_data = tracked.aggregate, self.repository.mapper.to_data
+        timestamp = max(self.now, tracked.last_timestamp or self.now)
+        context = self.context
+        events = tuple(
+            StoredEvent(aggregate.id, tracked.loaded_version + offset, self.ids.new_id(), type(event).__name__,
+                        event.VERSION, aggregate.AGGREGATE_TYPE, to_data(event), timestamp,
+                        context.user_id, context.correlation_id, context.causation_id)
+            for offset, event in enumerate(aggregate.collect_events(), start=1))
+        return StreamWrite(aggregate.id, tracked.loaded_version, events)
+
+    def _maybe_snapshot(self, tracked: _Tracked, timestamp: datetime) -> None:
+        every, aggregate = self.snapshot_every, tracked.aggregate
+        if every <= 0 or aggregate.version // every == tracked.loaded_version // every:
+            return
+        try:
+            self.repository.snapshot(aggregate, timestamp)
+        except ApplicationError:
+            log.warning("snapshot of %s at version %s failed; loads replay the stream instead",
+                        aggregate.id, aggregate.version, exc_info=True)
+
+
+def _index_changes(tracked: _Tracked) -> IndexChanges:
+    aggregate = tracked.aggregate
+    keys, references = aggregate.unique_keys(), aggregate.referenced_keys()
+    source = f"{aggregate.AGGREGATE_TYPE}:{aggregate.id}"
+    return IndexChanges(
+        claims={key: aggregate.id for key in keys - tracked.keys},
+        releases={key: aggregate.id for key in tracked.keys - keys},
+        references=tuple((key, source) for key in sorted(references - tracked.references)),
+        dereferences=tuple((key, source) for key in sorted(tracked.references - references)),
+    )
