@@ -41,8 +41,9 @@ class StoredEvent(NamedTuple):
 
 def format_timestamp(moment: datetime) -> str:
     """UTC, ISO 8601, millisecond precision, 'Z' suffix: sorts as text in time order."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def parse_timestamp(text: str) -> datetime:

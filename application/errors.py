@@ -9,6 +9,10 @@ class NotFound(ApplicationError):
     """The entity asked for does not exist (or never existed at the time asked)."""
 
 
+class AlreadyExists(ApplicationError):
+    """A create command names an id whose stream already exists."""
+
+
 class ConcurrencyError(ApplicationError):
     """The stream moved since it was read: the expected version no longer holds."""
 
@@ -18,6 +22,15 @@ class UniquenessViolation(ApplicationError):
 
     def __init__(self, key: str, owner: str | None = None) -> None:
         super().__init__(f"{key} is already taken" + (f" by {owner}" if owner else ""))
+        self.key = key
+        self.owner = owner
+
+
+class DuplicateCommand(ApplicationError):
+    """A command with this idempotency key was already carried out (by command `owner`)."""
+
+    def __init__(self, key: str, owner: str | None) -> None:
+        super().__init__(f"{key} was already carried out")
         self.key = key
         self.owner = owner
 
@@ -44,3 +57,7 @@ class AppendRefused(ApplicationError):
 
 class StoreUnavailable(ApplicationError):
     """The storage backend cannot be reached or failed; the operation may be retried."""
+
+
+class UnknownEventVersion(ApplicationError):
+    """A stored event's schema version cannot be brought to the one this code knows."""

@@ -1,5 +1,6 @@
 """Turns domain events into JSON-ready data and back, upcasting old schema versions on read."""
 
+import copy
 import dataclasses
 import types
 import typing
@@ -9,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from application.envelope import StoredEvent, format_timestamp, parse_timestamp
+from application.errors import UnknownEventVersion
 from domain.events.base import DomainEvent
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -75,8 +77,14 @@ class EventMapper:
         target = self._codecs[stored.event_type].event_class.VERSION
         if stored.event_version == target:
             return stored
-        data, version = dict(stored.data), stored.event_version
+        if stored.event_version > target:
+            raise UnknownEventVersion(f"{stored.event_type} version {stored.event_version} is newer than "
+                                      f"this code knows (version {target})")
+        data, version = copy.deepcopy(stored.data), stored.event_version
         while version < target:
-            data = self._upcasters[(stored.event_type, version)](data)
+            upcaster = self._upcasters.get((stored.event_type, version))
+            if upcaster is None:
+                raise UnknownEventVersion(f"no upcaster for {stored.event_type} version {version}")
+            data = upcaster(data)
             version += 1
         return stored._replace(data=data, event_version=version)

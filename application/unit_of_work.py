@@ -6,9 +6,17 @@ from datetime import datetime
 from typing import TypeVar
 
 from application.envelope import IndexChanges, StoredEvent, StreamWrite
-from application.errors import ApplicationError, ConcurrencyError, NotFound
+from application.errors import (
+    AlreadyExists,
+    ApplicationError,
+    ConcurrencyError,
+    DuplicateCommand,
+    NotFound,
+    UniquenessViolation,
+)
 from application.ports import Clock, EventStore, IdGenerator
 from application.repository import AggregateRepository
+from domain import values
 from domain.aggregate import Aggregate
 
 A = TypeVar("A", bound=Aggregate)
@@ -22,6 +30,13 @@ class CommandContext:
     user_id: str
     correlation_id: str
     causation_id: str
+    # a command sent twice with the same key is carried out once: the key is claimed in the
+    # same atomic write as the events, so even two concurrent retries cannot both succeed
+    idempotency_key: str | None = None
+
+    @property
+    def idempotency_claim(self) -> str | None:
+        return None if self.idempotency_key is None else f"command:{self.idempotency_key}"
 
 
 class _Tracked:
@@ -44,6 +59,7 @@ class UnitOfWork:
         self.snapshot_every = snapshot_every
         self.now = clock.now()
         self._tracked: dict[str, _Tracked] = {}
+        self._new: set[str] = set()
 
     @property
     def store(self) -> EventStore:
@@ -51,11 +67,20 @@ class UnitOfWork:
 
     def get(self, cls: type[A], entity_id: str, expected_version: int | None = None) -> A:
         """The aggregate to change (version 0 if new); its changes are written on commit."""
-        aggregate, last_timestamp = self.repository.load(cls, entity_id)
+        aggregate, last_timestamp = self.repository.load(cls, values.entity_id(entity_id))
         if expected_version is not None and expected_version != aggregate.version:
             raise ConcurrencyError(f"{cls.AGGREGATE_TYPE} {entity_id} is at version "
                                    f"{aggregate.version}, not {expected_version}")
-        self._tracked[entity_id] = _Tracked(aggregate, last_timestamp)
+        if last_timestamp is not None and last_timestamp > self.now:
+            self.now = last_timestamp  # a stream's time never runs backwards, whatever the clock does
+        self._tracked[aggregate.id] = _Tracked(aggregate, last_timestamp)
+        return aggregate
+
+    def new(self, cls: type[A], entity_id: str) -> A:
+        """A new aggregate, not loaded: the commit fails if its stream already exists."""
+        aggregate = cls(values.entity_id(entity_id))
+        self._tracked[aggregate.id] = _Tracked(aggregate, None)
+        self._new.add(aggregate.id)
         return aggregate
 
     def get_existing(self, cls: type[A], entity_id: str, expected_version: int | None = None) -> A:
@@ -66,7 +91,7 @@ class UnitOfWork:
 
     def read(self, cls: type[A], entity_id: str) -> A:
         """An aggregate consulted, not changed."""
-        return self.repository.load(cls, entity_id)[0]
+        return self.repository.load(cls, values.entity_id(entity_id))[0]
 
     def commit(self) -> list[StoredEvent]:
         """Appends every tracked aggregate's new events and index changes in one atomic write."""
@@ -78,10 +103,25 @@ class UnitOfWork:
         index = IndexChanges()
         for tracked in changed:
             index = index | _index_changes(tracked)
-        committed = self.store.commit(writes, index)
+        if claim := self.context.idempotency_claim:
+            index = index | IndexChanges(claims={claim: self.context.causation_id})
+        try:
+            committed = self.store.commit(writes, index)
+        except ConcurrencyError:
+            self._raise_if_new_entity_exists()
+            raise
+        except UniquenessViolation as violation:
+            if violation.key == claim:
+                raise DuplicateCommand(violation.key, violation.owner) from None
+            raise
         for tracked, write in zip(changed, writes, strict=True):
             self._maybe_snapshot(tracked, write.events[-1].timestamp)
         return committed
+
+    def _raise_if_new_entity_exists(self) -> None:
+        for entity_id in self._new:
+            if self.store.load(entity_id, up_to_version=1):
+                raise AlreadyExists(f"{entity_id} already exists")
 
     def _stream_write(self, tracked: _Tracked) -> StreamWrite:
         aggregate, to_data = tracked.aggregate, self.repository.mapper.to_data

@@ -23,6 +23,10 @@ class Discount:
     valid_from: datetime | None
     valid_until: datetime | None
 
+    def ending(self, moment: datetime) -> "Discount":
+        until = moment if self.valid_until is None else min(self.valid_until, moment)
+        return Discount(self.discount_id, self.kind, self.value, self.currency, self.valid_from, until)
+
     def is_valid_at(self, moment: datetime) -> bool:
         starts_ok = self.valid_from is None or self.valid_from <= moment
         return starts_ok and (self.valid_until is None or moment < self.valid_until)

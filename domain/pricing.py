@@ -46,6 +46,7 @@ class Pricing(Aggregate):
         # per currency: (effectiveFrom, version that recorded it, amount), sorted
         self.timeline: dict[str, list[tuple[datetime, int, Decimal]]] = {}
         self.discounts: dict[str, Discount] = {}
+        self.ended_discounts: list[Discount] = []  # kept only by PriceHistory
 
     # queries
 
@@ -58,7 +59,7 @@ class Pricing(Aggregate):
         base = self.base_price(currency, at)
         if base is None:
             return None
-        return best_quote(currency, base, list(self.discounts.values()), at)
+        return best_quote(currency, base, [*self.discounts.values(), *self.ended_discounts], at)
 
     def currencies(self) -> list[str]:
         return sorted(self.timeline)
@@ -70,6 +71,8 @@ class Pricing(Aggregate):
 
     def set_price(self, product_id: str, price: values.Money, now: datetime,
                   effective_from: datetime | None = None) -> None:
+        if effective_from is not None:
+            effective_from = values.moment(effective_from, "effectiveFrom")
         if effective_from is not None and effective_from > now:
             self._schedule(product_id, price, effective_from)
             return
@@ -94,13 +97,16 @@ class Pricing(Aggregate):
     def add_discount(self, product_id: str, discount_id: str, kind: str, value: object,
                      currency: str | None, valid_from: datetime | None,
                      valid_until: datetime | None, now: datetime) -> None:
+        """A discount without `valid_from` applies from now on, never to the past."""
         if discount_id in self.discounts:
             raise RuleViolation(f"discount {discount_id} already exists")
-        if valid_from is not None and valid_until is not None and valid_until <= valid_from:
+        valid_from = now if valid_from is None else values.moment(valid_from, "validFrom")
+        valid_until = None if valid_until is None else values.moment(valid_until, "validUntil")
+        if valid_until is not None and valid_until <= valid_from:
             raise InvalidValue("validUntil", "must be after validFrom")
         if valid_until is not None and valid_until <= now:
             raise InvalidValue("validUntil", "must be in the future")
-        amount, code = self._discount_value(kind, value, currency, max(now, valid_from or now))
+        amount, code = self._discount_value(kind, value, currency, max(now, valid_from))
         self._record(DiscountAdded(productId=product_id, discountId=discount_id, kind=kind, value=amount,
                                    currency=code, validFrom=valid_from, validUntil=valid_until))
 
@@ -125,10 +131,10 @@ class Pricing(Aggregate):
             raise RuleViolation(f"a discount of {money} would take the price {base} below zero")
         return money.amount, money.currency
 
-    def remove_discount(self, product_id: str, discount_id: str) -> None:
+    def remove_discount(self, product_id: str, discount_id: str, now: datetime) -> None:
         if discount_id not in self.discounts:
             raise RuleViolation(f"discount {discount_id} does not exist")
-        self._record(DiscountRemoved(productId=product_id, discountId=discount_id))
+        self._record(DiscountRemoved(productId=product_id, discountId=discount_id, removedAt=now))
 
     # appliers
 
@@ -161,7 +167,10 @@ class Pricing(Aggregate):
 
     @applies(DiscountRemoved)
     def _discount_removed(self, event: DiscountRemoved) -> None:
-        self.discounts.pop(event.discountId, None)
+        removed = self.discounts.pop(event.discountId, None)
+        if removed is not None and self.KEEPS_HISTORY:
+            # the past stays as it was: the discount applied until it was removed
+            self.ended_discounts.append(removed.ending(event.removedAt))
 
     # snapshots
 

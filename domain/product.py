@@ -89,6 +89,8 @@ class Product(Aggregate):
             raise RuleViolation(f"product {self.id} already exists")
         if status not in STATUSES:
             raise InvalidValue("status", f"must be one of {', '.join(STATUSES)}")
+        if status == ACTIVE and not categories:
+            raise RuleViolation("an active product needs at least one category")
         self._record(ProductImported(
             sku=values.sku(sku), name=values.name(name),
             description=values.free_text(description, "description"),
@@ -114,7 +116,8 @@ class Product(Aggregate):
         new = {key: value for key, value in attributes(set_).items()
                if key not in self.attributes or self.attributes[key] != value
                or type(self.attributes[key]) is not type(value)}
-        removed = tuple(key for key in dict.fromkeys(remove) if key in self.attributes and key not in new)
+        stripped = (key.strip() for key in remove if isinstance(key, str))
+        removed = tuple(key for key in dict.fromkeys(stripped) if key in self.attributes and key not in new)
         if new or removed:
             self._record(ProductAttributesChanged(set=new, removed=removed))
 
@@ -126,6 +129,7 @@ class Product(Aggregate):
 
     def remove_from_category(self, category_id: str) -> None:
         self._require_open()
+        category_id = values.entity_id(category_id, "categoryId")
         if category_id not in self.category_ids:
             return
         if self.status == ACTIVE and len(self.category_ids) == 1:

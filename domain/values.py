@@ -1,6 +1,7 @@
 """Value objects: money, SKUs, slugs, names and identifiers, each validated on the way in."""
 
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,9 +50,13 @@ class Money:
         if value < 0:
             raise InvalidValue(field, "must not be negative")
         exponent = Decimal(1).scaleb(-MINOR_UNITS[code])
-        if value != value.quantize(exponent):
+        try:
+            exact = value.quantize(exponent)
+        except InvalidOperation:
+            raise InvalidValue(field, "is too large") from None
+        if value != exact:
             raise InvalidValue(field, f"{code} has {MINOR_UNITS[code]} decimal places at most")
-        return cls(value.quantize(exponent), code)
+        return cls(abs(exact) if exact == 0 else exact, code)
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
@@ -73,7 +78,9 @@ def slug(value: str) -> str:
 
 
 def slugify(name: str) -> str:
-    words = re.findall(r"[a-z0-9]+", name.lower())
+    """"Crème Brûlée" -> "creme-brulee"; names with no Latin letters need an explicit slug."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_name.lower())
     return "-".join(words)[:NAME_MAX].strip("-")
 
 
@@ -100,7 +107,9 @@ def entity_id(value: str, field: str = "id") -> str:
         raise InvalidValue(field, f"{value!r} is not a UUID") from None
 
 
-def utc(moment: datetime, field: str = "timestamp") -> datetime:
-    if moment.tzinfo is None:
-        raise InvalidValue(field, "must carry a time zone")
-    return moment.astimezone(UTC)
+def moment(value: datetime, field: str) -> datetime:
+    """A point in time as the catalog records it: UTC, to the millisecond."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidValue(field, "must be a date-time with a time zone")
+    utc = value.astimezone(UTC)
+    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)

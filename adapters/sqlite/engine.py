@@ -1,9 +1,15 @@
-"""The SQLAlchemy engine for an SQLite file: WAL, a busy timeout, explicit write transactions."""
+"""An SQLite file behind SQLAlchemy: WAL, a busy timeout, explicit write transactions.
+
+SQLAlchemy creates and configures the connections and the schema. The hot path keeps one
+connection per thread, taken from the engine once and detached from its pool, and talks
+sqlite3 directly: a pool check-out and reset per statement would cost more than the
+statement itself.
+"""
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
@@ -15,14 +21,14 @@ SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 def create_sqlite_engine(path: str, synchronous: str = "FULL", busy_timeout_s: float = 30.0) -> Engine:
     """`synchronous=FULL` makes every commit durable against power loss; NORMAL (with WAL) still
     survives a process crash but may lose the last commits if the machine loses power."""
-    if synchronous.upper() not in SYNCHRONOUS_MODES:
+    mode = synchronous.upper()
+    if mode not in SYNCHRONOUS_MODES:
         raise ValueError(f"synchronous must be one of {SYNCHRONOUS_MODES}")
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False, "isolation_level": None, "timeout": busy_timeout_s},
-        pool_size=8, max_overflow=24,
     )
-    event.listen(engine, "connect", lambda connection, _: _configure(connection, synchronous.upper()))
+    event.listen(engine, "connect", lambda connection, _: _configure(connection, mode))
     return engine
 
 
@@ -44,13 +50,32 @@ def translated_errors() -> Iterator[None]:
         raise StoreUnavailable(f"SQLite failed: {error}") from error
 
 
-@contextmanager
-def write_transaction(engine: Engine) -> Iterator[Any]:
-    """A cursor inside BEGIN IMMEDIATE: writers queue for the lock, so commit order is position order."""
-    with translated_errors():
-        connection = engine.raw_connection()
-        try:
-            cursor = connection.cursor()
+class SQLiteDatabase:
+    """The engine and one long-lived connection per thread that uses the store."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+
+    def connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            pooled = self.engine.raw_connection()
+            pooled.detach()
+            connection = pooled.dbapi_connection  # type: ignore[assignment]
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)  # type: ignore[arg-type]
+        return connection  # type: ignore[return-value]
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Cursor]:
+        """A cursor inside BEGIN IMMEDIATE: writers queue for the lock, so commit order is
+        position order, and a transaction either commits whole or not at all."""
+        with translated_errors():
+            cursor = self.connection().cursor()
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 yield cursor
@@ -58,15 +83,15 @@ def write_transaction(engine: Engine) -> Iterator[Any]:
                 cursor.execute("ROLLBACK")
                 raise
             cursor.execute("COMMIT")
-        finally:
-            connection.close()
 
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Cursor]:
+        with translated_errors():
+            yield self.connection().cursor()
 
-@contextmanager
-def read_cursor(engine: Engine) -> Iterator[Any]:
-    with translated_errors():
-        connection = engine.raw_connection()
-        try:
-            yield connection.cursor()
-        finally:
-            connection.close()
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self.engine.dispose()

@@ -1,13 +1,12 @@
 """The SQLite event store: streams, a gap-free feed in commit order, the outbox and the index."""
 
-import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+import orjson
 
-from adapters.sqlite.engine import read_cursor, write_transaction
+from adapters.sqlite.engine import SQLiteDatabase
 from adapters.sqlite.schema import NO_TIME_LIMIT, NO_VERSION_LIMIT
 from adapters.validation import check_writes
 from application.envelope import NO_INDEX_CHANGES, IndexChanges, StoredEvent, StreamWrite, format_timestamp
@@ -16,23 +15,24 @@ from application.ports import EventStore, Outbox
 
 COLUMNS = ("entity_id, sequence_number, event_id, event_type, event_version, aggregate_type, "
            "event_data, timestamp, user_id, correlation_id, causation_id, position")
+OUTBOX_CHECKPOINT = "SELECT coalesce(max(position), 0) FROM checkpoints WHERE name = 'outbox'"
 INSERT_EVENT = f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 LOAD_STREAM = (f"SELECT {COLUMNS} FROM events WHERE entity_id = ? AND sequence_number > ? "
                "AND sequence_number <= ? AND timestamp <= ? ORDER BY sequence_number")
 
 
 def _to_event(row: Sequence[Any]) -> StoredEvent:
-    return StoredEvent(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]),
+    return StoredEvent(row[0], row[1], row[2], row[3], row[4], row[5], orjson.loads(row[6]),
                        datetime.fromisoformat(row[7]), row[8], row[9], row[10], row[11], 0)
 
 
 class SQLiteEventStore(EventStore, Outbox):
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, database: SQLiteDatabase) -> None:
+        self.database = database
 
     def commit(self, writes: Sequence[StreamWrite], index: IndexChanges = NO_INDEX_CHANGES) -> list[StoredEvent]:
         check_writes(writes)
-        with write_transaction(self.engine) as cursor:
+        with self.database.write() as cursor:
             for write in writes:
                 self._check_version(cursor, write)
             if index:
@@ -41,7 +41,6 @@ class SQLiteEventStore(EventStore, Outbox):
             committed = [event._replace(position=last + offset, shard=0)
                          for offset, event in enumerate((e for w in writes for e in w.events), start=1)]
             cursor.executemany(INSERT_EVENT, [_row(event) for event in committed])
-            cursor.executemany("INSERT INTO outbox (position) VALUES (?)", [(e.position,) for e in committed])
         return committed
 
     @staticmethod
@@ -55,14 +54,14 @@ class SQLiteEventStore(EventStore, Outbox):
              up_to_time: datetime | None = None) -> list[StoredEvent]:
         limit = NO_VERSION_LIMIT if up_to_version is None else up_to_version
         until = NO_TIME_LIMIT if up_to_time is None else format_timestamp(up_to_time)
-        with read_cursor(self.engine) as cursor:
+        with self.database.read() as cursor:
             rows = cursor.execute(LOAD_STREAM, (entity_id, after_version, limit, until)).fetchall()
         return [_to_event(row) for row in rows]
 
     def read_feed(self, shard: int, after_position: int, limit: int = 1000) -> list[StoredEvent]:
         if shard != 0:
             return []
-        with read_cursor(self.engine) as cursor:
+        with self.database.read() as cursor:
             rows = cursor.execute(f"SELECT {COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?",
                                   (after_position, limit)).fetchall()
         return [_to_event(row) for row in rows]
@@ -71,35 +70,40 @@ class SQLiteEventStore(EventStore, Outbox):
         return 1
 
     def stream_ids(self) -> Iterator[str]:
-        with read_cursor(self.engine) as cursor:
+        with self.database.read() as cursor:
             rows = cursor.execute("SELECT DISTINCT entity_id FROM events ORDER BY entity_id").fetchall()
         return (row[0] for row in rows)
 
     def owner_of(self, key: str) -> str | None:
-        with read_cursor(self.engine) as cursor:
+        with self.database.read() as cursor:
             row = cursor.execute("SELECT owner FROM claims WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     def references_to(self, key: str) -> list[str]:
-        with read_cursor(self.engine) as cursor:
+        with self.database.read() as cursor:
             rows = cursor.execute("SELECT source FROM refs WHERE target = ? ORDER BY source", (key,)).fetchall()
         return [row[0] for row in rows]
 
     def pending(self, limit: int = 500) -> list[StoredEvent]:
-        with read_cursor(self.engine) as cursor:
-            rows = cursor.execute(f"SELECT {', '.join('e.' + c.strip() for c in COLUMNS.split(','))} "
-                                  "FROM outbox o JOIN events e ON e.position = o.position "
-                                  "ORDER BY o.position LIMIT ?", (limit,)).fetchall()
+        with self.database.read() as cursor:
+            rows = cursor.execute(f"SELECT {COLUMNS} FROM events WHERE position > ({OUTBOX_CHECKPOINT}) "
+                                  "ORDER BY position LIMIT ?", (limit,)).fetchall()
         return [_to_event(row) for row in rows]
 
     def mark_published(self, events: Sequence[StoredEvent]) -> None:
-        with write_transaction(self.engine) as cursor:
-            cursor.executemany("DELETE FROM outbox WHERE position = ?", [(e.position,) for e in events])
+        """Advances the checkpoint over the unbroken run of published positions after it."""
+        published = {event.position for event in events}
+        with self.database.write() as cursor:
+            (checkpoint,) = cursor.execute(OUTBOX_CHECKPOINT).fetchone()
+            while checkpoint + 1 in published:
+                checkpoint += 1
+            cursor.execute("INSERT INTO checkpoints (name, position) VALUES ('outbox', ?) "
+                           "ON CONFLICT (name) DO UPDATE SET position = excluded.position", (checkpoint,))
 
 
 def _row(event: StoredEvent) -> tuple[Any, ...]:
     return (event.entity_id, event.sequence_number, event.event_id, event.event_type, event.event_version,
-            event.aggregate_type, json.dumps(event.data, separators=(",", ":")), format_timestamp(event.timestamp),
+            event.aggregate_type, orjson.dumps(event.data).decode(), format_timestamp(event.timestamp),
             event.user_id, event.correlation_id, event.causation_id, event.position)
 
 

@@ -1,6 +1,6 @@
 """Tables of the SQLite event store: events (the streams and the feed), outbox, snapshots, index."""
 
-from sqlalchemy import Column, Engine, Index, Integer, MetaData, PrimaryKeyConstraint, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Engine, Integer, MetaData, PrimaryKeyConstraint, Table, Text, UniqueConstraint
 
 # bounds that stand for "no limit" in the stream and snapshot queries
 NO_VERSION_LIMIT = 2**62
@@ -15,7 +15,7 @@ def build_metadata() -> MetaData:
         Column("position", Integer, primary_key=True, autoincrement=False),
         Column("entity_id", Text, nullable=False),
         Column("sequence_number", Integer, nullable=False),
-        Column("event_id", Text, nullable=False, unique=True),
+        Column("event_id", Text, nullable=False),
         Column("event_type", Text, nullable=False),
         Column("event_version", Integer, nullable=False),
         Column("aggregate_type", Text, nullable=False),
@@ -26,7 +26,13 @@ def build_metadata() -> MetaData:
         Column("causation_id", Text, nullable=False),
         UniqueConstraint("entity_id", "sequence_number", name="one_event_per_version"),
     )
-    Table("outbox", metadata, Column("position", Integer, primary_key=True, autoincrement=False))
+    # The events table is the outbox: every event row is written in its command's transaction and
+    # stays pending until the relay's checkpoint passes its position (the feed is gap-free).
+    Table(
+        "checkpoints", metadata,
+        Column("name", Text, primary_key=True),
+        Column("position", Integer, nullable=False),
+    )
     Table(
         "snapshots", metadata,
         Column("entity_id", Text, nullable=False),
@@ -44,7 +50,6 @@ def build_metadata() -> MetaData:
         Column("source", Text, nullable=False),
         PrimaryKeyConstraint("target", "source"),
     )
-    Index("events_by_time", metadata.tables["events"].c.entity_id, metadata.tables["events"].c.timestamp)
     return metadata
 
 

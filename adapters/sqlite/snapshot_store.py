@@ -1,11 +1,10 @@
 """Snapshots in the same SQLite file as the streams."""
 
-import json
 from datetime import datetime
 
-from sqlalchemy import Engine
+import orjson
 
-from adapters.sqlite.engine import read_cursor, write_transaction
+from adapters.sqlite.engine import SQLiteDatabase
 from adapters.sqlite.schema import NO_TIME_LIMIT, NO_VERSION_LIMIT
 from application.envelope import Snapshot, format_timestamp
 from application.ports import SnapshotStore
@@ -15,25 +14,25 @@ LATEST = ("SELECT version, aggregate_type, state, timestamp FROM snapshots WHERE
 
 
 class SQLiteSnapshotStore(SnapshotStore):
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, database: SQLiteDatabase) -> None:
+        self.database = database
 
     def save(self, snapshot: Snapshot) -> None:
-        with write_transaction(self.engine) as cursor:
+        with self.database.write() as cursor:
             cursor.execute(
                 "INSERT OR REPLACE INTO snapshots (entity_id, version, aggregate_type, schema_version, "
                 "state, timestamp) VALUES (?, ?, ?, ?, ?, ?)",
                 (snapshot.entity_id, snapshot.version, snapshot.aggregate_type, snapshot.schema_version,
-                 json.dumps(snapshot.state, separators=(",", ":")), format_timestamp(snapshot.timestamp)))
+                 orjson.dumps(snapshot.state).decode(), format_timestamp(snapshot.timestamp)))
 
     def latest(self, entity_id: str, schema_version: int, up_to_version: int | None = None,
                up_to_time: datetime | None = None) -> Snapshot | None:
         limit = NO_VERSION_LIMIT if up_to_version is None else up_to_version
         until = NO_TIME_LIMIT if up_to_time is None else format_timestamp(up_to_time)
-        with read_cursor(self.engine) as cursor:
+        with self.database.read() as cursor:
             row = cursor.execute(LATEST, (entity_id, schema_version, limit, until)).fetchone()
         if row is None:
             return None
         version, aggregate_type, state, timestamp = row
-        return Snapshot(entity_id, aggregate_type, version, schema_version, json.loads(state),
+        return Snapshot(entity_id, aggregate_type, version, schema_version, orjson.loads(state),
                         datetime.fromisoformat(timestamp))

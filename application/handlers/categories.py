@@ -2,17 +2,15 @@
 
 from application.errors import MissingReference
 from application.unit_of_work import UnitOfWork
-from domain import commands
+from domain import commands, values
 from domain.category import Category, category_key
 
 MAX_DEPTH = 100
 
 
 def create_category(command: commands.CreateCategory, uow: UnitOfWork) -> Category:
-    category = uow.get(Category, command.category_id)
+    category = uow.new(Category, command.category_id)
     category.create(command.name, command.slug, command.parent_id, command.description)
-    if category.parent_id is not None:
-        _require_live(uow, category.parent_id)
     return category
 
 
@@ -30,8 +28,9 @@ def update_description(command: commands.UpdateCategoryDescription, uow: UnitOfW
 
 def move(command: commands.MoveCategory, uow: UnitOfWork) -> Category:
     category = uow.get_existing(Category, command.category_id, command.expected_version)
-    ancestors = _ancestors(uow, command.parent_id) if command.parent_id else []
-    category.move(command.parent_id, ancestors)
+    parent_id = None if command.parent_id is None else values.entity_id(command.parent_id, "parentId")
+    ancestors = _ancestors(uow, parent_id) if parent_id else []
+    category.move(parent_id, ancestors)
     return category
 
 

@@ -25,7 +25,7 @@ def add_discount(command: commands.AddDiscount, uow: UnitOfWork) -> Pricing:
 
 def remove_discount(command: commands.RemoveDiscount, uow: UnitOfWork) -> Pricing:
     pricing = _pricing_of_open_product(uow, command.product_id, command.expected_version)
-    pricing.remove_discount(command.product_id, command.discount_id)
+    pricing.remove_discount(command.product_id, command.discount_id, uow.now)
     return pricing
 
 

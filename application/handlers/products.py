@@ -1,31 +1,33 @@
-"""Handlers of the product commands: load, ask the aggregate, hand back what changed."""
+"""Handlers of the product commands: load, ask the aggregate, hand back what changed.
 
-from application.errors import MissingReference
+References to categories are checked by the event store in the commit itself.
+"""
+
 from application.unit_of_work import UnitOfWork
 from domain import commands
-from domain.category import category_key
+from domain.errors import RuleViolation
 from domain.pricing import Pricing, pricing_id
-from domain.product import Product
+from domain.product import ACTIVE, Product
 from domain.values import Money
 
 
 def create_product(command: commands.CreateProduct, uow: UnitOfWork) -> Product:
-    product = uow.get(Product, command.product_id)
+    product = uow.new(Product, command.product_id)
     product.create(command.sku, command.name, command.description, command.brand,
                    command.attributes, command.category_ids)
-    _require_categories(uow, product.category_ids)
     return product
 
 
 def import_product(command: commands.ImportProduct, uow: UnitOfWork) -> Product:
     """Imports a legacy product and its prices in one atomic write."""
-    product = uow.get(Product, command.product_id)
+    product = uow.new(Product, command.product_id)
     product.import_legacy(command.sku, command.name, command.description, command.brand,
                           command.attributes, command.category_ids, command.status,
                           command.source, command.legacy_id)
-    _require_categories(uow, product.category_ids)
+    if command.status == ACTIVE and not command.prices:
+        raise RuleViolation("an active product needs a price")
     if command.prices:
-        pricing = uow.get(Pricing, pricing_id(product.id))
+        pricing = uow.new(Pricing, pricing_id(product.id))
         for amount, currency in command.prices:
             pricing.set_price(product.id, Money.of(amount, currency), uow.now)
     return product
@@ -46,7 +48,6 @@ def change_attributes(command: commands.ChangeProductAttributes, uow: UnitOfWork
 def add_to_category(command: commands.AddProductToCategory, uow: UnitOfWork) -> Product:
     product = uow.get_existing(Product, command.product_id, command.expected_version)
     product.add_to_category(command.category_id)
-    _require_categories(uow, {command.category_id})
     return product
 
 
@@ -79,10 +80,3 @@ def delete(command: commands.DeleteProduct, uow: UnitOfWork) -> Product:
     product = uow.get_existing(Product, command.product_id, command.expected_version)
     product.delete()
     return product
-
-
-def _require_categories(uow: UnitOfWork, category_ids: set[str] | tuple[str, ...]) -> None:
-    """A friendly early check; the store enforces the same rule atomically on commit."""
-    for category_id in category_ids:
-        if uow.store.owner_of(category_key(category_id)) is None:
-            raise MissingReference(category_key(category_id))

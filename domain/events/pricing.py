@@ -57,3 +57,4 @@ class DiscountAdded(PricingEvent):
 class DiscountRemoved(PricingEvent):
     productId: str
     discountId: str
+    removedAt: datetime

@@ -231,12 +231,14 @@ class EventStoreContract(abc.ABC):
         def tail() -> None:
             checkpoints = [0] * store.feed_shards()
             while True:
-                finished = done.is_set()
+                finished = done.is_set()  # read before the pass, so the last pass drains everything
+                caught_up = True
                 for shard, after in enumerate(checkpoints):
                     page = store.read_feed(shard, after, limit=50)
                     seen[shard].extend(page)
                     checkpoints[shard] = page[-1].position if page else after
-                if finished:
+                    caught_up &= not page
+                if finished and caught_up:
                     return
 
         def writer(thread: int) -> None:

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from adapters.sqlite import SQLiteEventStore, SQLiteSnapshotStore, create_schema, create_sqlite_engine
+from adapters.sqlite import SQLiteDatabase, SQLiteEventStore, SQLiteSnapshotStore, create_schema, create_sqlite_engine
 from application.ports import EventStore, SnapshotStore
 from tests.contract.event_store_contract import EventStoreContract
 
@@ -11,4 +11,5 @@ class TestSQLiteEventStore(EventStoreContract):
     def make_stores(self, tmp_path: Path) -> tuple[EventStore, SnapshotStore]:
         engine = create_sqlite_engine(str(tmp_path / "events.db"))
         create_schema(engine)
-        return SQLiteEventStore(engine), SQLiteSnapshotStore(engine)
+        database = SQLiteDatabase(engine)
+        return SQLiteEventStore(database), SQLiteSnapshotStore(database)

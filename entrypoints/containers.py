@@ -1,0 +1,68 @@
+"""All wiring in one place: settings choose the adapters, the container builds everything."""
+
+from pathlib import Path
+
+from dependency_injector import containers, providers
+
+from adapters.memory import MemoryEventStore, MemorySnapshotStore
+from adapters.sqlite import (
+    SQLiteDatabase,
+    SQLiteEventStore,
+    SQLiteSnapshotStore,
+    create_schema,
+    create_sqlite_engine,
+)
+from adapters.system import SystemClock, Uuid4Generator
+from application.handlers import HANDLERS
+from application.mapper import EventMapper
+from application.messagebus import MessageBus
+from application.repository import AggregateRepository
+from application.temporal import TemporalQueries
+from application.unit_of_work import UnitOfWork
+from domain.events import ALL_EVENTS
+from domain.upcasters import UPCASTERS
+from entrypoints.settings import Settings
+
+
+class Container(containers.DeclarativeContainer):
+    config = providers.Configuration(strict=True)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(Uuid4Generator)
+
+    sqlite_engine = providers.Singleton(
+        create_sqlite_engine, path=config.event_db_path, synchronous=config.sqlite_synchronous)
+    sqlite_database = providers.Singleton(SQLiteDatabase, sqlite_engine)
+    memory_event_store = providers.Singleton(MemoryEventStore)
+
+    event_store = providers.Selector(
+        config.event_store,
+        sqlite=providers.Singleton(SQLiteEventStore, sqlite_database),
+        memory=memory_event_store,
+    )
+    snapshot_store = providers.Selector(
+        config.event_store,
+        sqlite=providers.Singleton(SQLiteSnapshotStore, sqlite_database),
+        memory=providers.Singleton(MemorySnapshotStore),
+    )
+
+    mapper = providers.Singleton(EventMapper, ALL_EVENTS, UPCASTERS)
+    repository = providers.Singleton(AggregateRepository, event_store, snapshot_store, mapper)
+    # called with the command's context, which lands after the injected positional arguments
+    unit_of_work = providers.Factory(UnitOfWork, repository, clock, ids, snapshot_every=config.snapshot_every)
+    message_bus = providers.Singleton(MessageBus, uow_factory=unit_of_work.provider, handlers=HANDLERS)
+    temporal = providers.Singleton(TemporalQueries, repository)
+
+
+
+def build_container(settings: Settings) -> Container:
+    container = Container()
+    container.config.from_dict(settings.as_dict())
+    return container
+
+
+def init_stores(container: Container) -> None:
+    """Creates what the configured stores need; running it again changes nothing."""
+    if container.config.event_store() == "sqlite":
+        Path(container.config.data_dir()).mkdir(parents=True, exist_ok=True)
+        create_schema(container.sqlite_engine())

@@ -1,0 +1,82 @@
+"""`make bench`: our service beside the `eventsourcing` library on the same workloads, same run.
+
+Both sides run on an SQLite file in WAL mode with the same `synchronous` level; the table is
+printed once per level. Ratios > 1 mean we are faster.
+"""
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table
+
+from tests.bench import catalog_workloads as ours
+from tests.bench import reference_eventsourcing as reference
+
+
+@dataclass(frozen=True)
+class Workload:
+    label: str
+    ours: Callable[[str], float]
+    reference: Callable[[str], float]
+    target: str
+    met: Callable[[float, float], bool]
+
+
+def workloads(n: int, large: int) -> list[Workload]:
+    def speedup(minimum: float) -> Callable[[float, float], bool]:
+        return lambda mine, theirs: theirs / mine >= minimum
+
+    return [
+        Workload("(a) get, change, save a price", lambda s: ours.change_price_seconds(n, synchronous=s),
+                 lambda s: reference.change_price_seconds(n, synchronous=s), ">= 2x", speedup(2)),
+        Workload("(b) create", lambda s: ours.create_seconds(n, synchronous=s),
+                 lambda s: reference.create_seconds(n, synchronous=s), ">= 2x", speedup(2)),
+        Workload("(c) load a 10-event aggregate", lambda s: ours.load_small_seconds(n, synchronous=s),
+                 lambda s: reference.load_small_seconds(n, synchronous=s), "faster", speedup(1)),
+        Workload("(d) load 10,000 events, no snapshot", lambda s: ours.load_large_seconds(large, synchronous=s),
+                 lambda s: reference.load_large_seconds(large, synchronous=s), "<= 0.5x time", speedup(2)),
+        Workload("(d) load 10,000 events, snapshot",
+                 lambda s: ours.load_large_seconds(large * 10, snapshot=True, synchronous=s),
+                 lambda s: reference.load_large_seconds(large * 10, snapshot=True, synchronous=s),
+                 "< 1 ms", lambda mine, _: mine < 0.001),
+    ]
+
+
+def run(level: str, n: int, large: int, console: Console) -> bool:
+    table = Table(title=f"SQLite file, WAL, synchronous={level}")
+    for column in ("workload", "ours", "eventsourcing 9.5.6", "speed-up", "target", "met"):
+        table.add_column(column)
+    all_met = True
+    for workload in workloads(n, large):
+        mine, theirs = workload.ours(level), workload.reference(level)
+        met = workload.met(mine, theirs)
+        all_met &= met
+        table.add_row(workload.label, _duration(mine), _duration(theirs), f"{theirs / mine:.2f}x",
+                      workload.target, "yes" if met else "NO")
+    console.print(table)
+    return all_met
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1e3:.2f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.0f} µs"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=1000, help="operations per timed run of (a), (b), (c)")
+    parser.add_argument("--large", type=int, default=5, help="loads per timed run of (d)")
+    parser.add_argument("--synchronous", nargs="+", default=["NORMAL", "FULL"])
+    args = parser.parse_args()
+    console = Console()
+    started = time.perf_counter()
+    results = {level: run(level, args.n, args.large, console) for level in args.synchronous}
+    console.print(f"benchmark took {time.perf_counter() - started:.0f} s; "
+                  + ", ".join(f"{level}: {'all targets met' if ok else 'targets missed'}"
+                              for level, ok in results.items()))
+
+
+if __name__ == "__main__":
+    main()
