@@ -6,6 +6,7 @@ from typing import TypeVar
 from application.envelope import StoredEvent
 from application.errors import NotFound
 from application.repository import AggregateRepository
+from domain import values
 from domain.aggregate import Aggregate
 from domain.discounts import PriceQuote
 from domain.pricing import PriceHistory, pricing_id
@@ -20,7 +21,7 @@ class TemporalQueries:
     def state(self, cls: type[A], entity_id: str, version: int | None = None,
               as_of: datetime | None = None) -> A:
         """The entity rebuilt at a version or as it stood at a moment (snapshots help)."""
-        aggregate, _ = self.repository.load(cls, entity_id, version, as_of)
+        aggregate, _ = self.repository.load(cls, values.entity_id(entity_id), version, as_of)
         if not aggregate.exists or (version is not None and aggregate.version < version):
             raise NotFound(f"{cls.AGGREGATE_TYPE} {entity_id} has no version "
                            f"{version if version is not None else 'at ' + str(as_of)}")
@@ -28,7 +29,7 @@ class TemporalQueries:
 
     def price(self, product_id: str, currency: str, at: datetime, known_at: datetime | None = None) -> PriceQuote:
         """The price in effect at `at`, as the catalog knew it at `known_at` (default: now)."""
-        history, _ = self.repository.load(PriceHistory, pricing_id(product_id), up_to_time=known_at)
+        history, _ = self.repository.load(PriceHistory, pricing_id(values.entity_id(product_id)), up_to_time=known_at)
         quote = history.quote(currency, at)
         if quote is None:
             raise NotFound(f"product {product_id} had no {currency} price at {at.isoformat()}")
@@ -36,7 +37,7 @@ class TemporalQueries:
 
     def history(self, entity_id: str) -> list[StoredEvent]:
         """Every event of the entity's stream, oldest first: the audit trail."""
-        events = self.repository.history(entity_id)
+        events = self.repository.history(values.entity_id(entity_id))
         if not events:
             raise NotFound(f"{entity_id} has no history")
         return events

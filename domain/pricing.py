@@ -101,6 +101,8 @@ class Pricing(Aggregate):
         if discount_id in self.discounts:
             raise RuleViolation(f"discount {discount_id} already exists")
         valid_from = now if valid_from is None else values.moment(valid_from, "validFrom")
+        if valid_from < now - BACKDATING_TOLERANCE:
+            raise InvalidValue("validFrom", "a discount cannot start in the past")
         valid_until = None if valid_until is None else values.moment(valid_until, "validUntil")
         if valid_until is not None and valid_until <= valid_from:
             raise InvalidValue("validUntil", "must be after validFrom")

@@ -13,6 +13,9 @@ from domain.errors import InvalidValue
 _SKU = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{0,63}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NAME_MAX = 200
+# Latin letters that Unicode does not decompose into a base letter and an accent
+_LATIN_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ß": "ss", "ł": "l", "Ł": "L", "æ": "ae", "Æ": "AE",
+                                "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "þ": "th", "Þ": "TH", "ð": "d"})
 DESCRIPTION_MAX = 10_000
 
 
@@ -79,7 +82,8 @@ def slug(value: str) -> str:
 
 def slugify(name: str) -> str:
     """"Crème Brûlée" -> "creme-brulee"; names with no Latin letters need an explicit slug."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    folded = name.translate(_LATIN_LETTERS)
+    ascii_name = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_name.lower())
     return "-".join(words)[:NAME_MAX].strip("-")
 
