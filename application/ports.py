@@ -2,6 +2,7 @@
 
 import abc
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from application.envelope import NO_INDEX_CHANGES, IndexChanges, Snapshot, StoredEvent, StreamWrite
@@ -75,6 +76,28 @@ class Outbox(abc.ABC):
     @abc.abstractmethod
     def mark_published(self, events: Sequence[StoredEvent]) -> None:
         """Records that the broker confirmed these events."""
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The answer first given to an idempotent command, replayed for each retry."""
+
+    fingerprint: str  # what the request was: a retry must be the same request
+    status: int
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class CommandResponses(abc.ABC):
+    """Answers to commands sent with an idempotency key, kept for their retries."""
+
+    @abc.abstractmethod
+    def get(self, key: str) -> StoredResponse | None:
+        """The stored answer for the key, or None."""
+
+    @abc.abstractmethod
+    def put(self, key: str, response: StoredResponse) -> None:
+        """Stores the answer; the first one stored for a key wins."""
 
 
 class Clock(abc.ABC):

@@ -38,6 +38,26 @@ class ProjectionStatus:
     lag: int  # events committed to the feed but not yet applied
 
 
+class ReadModelsRebuild(abc.ABC):
+    """A fresh, empty generation of every view, filled by replay while the live one serves."""
+
+    @abc.abstractmethod
+    def project(self, events: Sequence[StoredEvent]) -> None:
+        """Applies events of the feed to the new generation, as `ReadModels.project` does."""
+
+    @abc.abstractmethod
+    def checkpoints(self) -> dict[int, int]:
+        """The feed position (per shard) up to which the new generation has applied events."""
+
+    @abc.abstractmethod
+    def go_live(self) -> None:
+        """Atomically makes the new generation the one every query reads; drops the old one."""
+
+    @abc.abstractmethod
+    def discard(self) -> None:
+        """Drops the new generation (a rebuild that failed); the live one is untouched."""
+
+
 class ReadModels(abc.ABC):
     """The catalog, category tree and price history views, and the projections that keep them."""
 
@@ -49,6 +69,15 @@ class ReadModels(abc.ABC):
     @abc.abstractmethod
     def checkpoints(self) -> dict[int, int]:
         """The feed position (per shard) up to which every projection has applied events."""
+
+    @abc.abstractmethod
+    def projection_checkpoints(self) -> dict[str, dict[int, int]]:
+        """Each projection's own checkpoint (feed shard -> last position applied), by name."""
+
+    @abc.abstractmethod
+    def start_rebuild(self) -> ReadModelsRebuild:
+        """A new, empty generation of the views; queries keep reading the live one until it
+        goes live. One rebuild at a time: starting one drops any unfinished generation."""
 
     @abc.abstractmethod
     def product(self, product_id: str, now: datetime) -> dict[str, Any] | None:

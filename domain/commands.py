@@ -50,6 +50,19 @@ class UpdateProductDetails(Command):
 
 
 @dataclass(frozen=True)
+class UpdateProduct(Command):
+    """Details and attributes together, as one change (HTTP PATCH)."""
+
+    product_id: str
+    name: str | None = None
+    description: str | None = None
+    brand: str | None = None
+    set_attributes: dict[str, Any] = field(default_factory=dict)
+    remove_attributes: tuple[str, ...] = ()
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
 class ChangeProductAttributes(Command):
     product_id: str
     set: dict[str, Any] = field(default_factory=dict)
@@ -102,6 +115,17 @@ class CreateCategory(Command):
     slug: str | None = None
     parent_id: str | None = None
     description: str = ""
+
+
+@dataclass(frozen=True)
+class ReviseCategory(Command):
+    """Name, slug and description together, as one change (HTTP PATCH)."""
+
+    category_id: str
+    name: str | None = None
+    slug: str | None = None
+    description: str | None = None
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)

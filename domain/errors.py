@@ -18,5 +18,9 @@ class RuleViolation(DomainError):
     """A well-formed command that the aggregate's current state does not allow."""
 
 
+class UnknownPart(DomainError):
+    """A command names a part of the aggregate (a discount) that it does not have."""
+
+
 class EntityDeleted(RuleViolation):
     """The aggregate was deleted and accepts no further commands."""

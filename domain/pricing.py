@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from domain import values
 from domain.aggregate import Aggregate, applies
 from domain.discounts import FIXED, HUNDRED, PERCENTAGE, Discount, PriceQuote, best_quote
-from domain.errors import InvalidValue, RuleViolation
+from domain.errors import InvalidValue, RuleViolation, UnknownPart
 from domain.events.pricing import (
     DiscountAdded,
     DiscountRemoved,
@@ -135,7 +135,7 @@ class Pricing(Aggregate):
 
     def remove_discount(self, product_id: str, discount_id: str, now: datetime) -> None:
         if discount_id not in self.discounts:
-            raise RuleViolation(f"discount {discount_id} does not exist")
+            raise UnknownPart(f"discount {discount_id} does not exist")
         self._record(DiscountRemoved(productId=product_id, discountId=discount_id, removedAt=now))
 
     # appliers

@@ -3,8 +3,11 @@
 from pathlib import Path
 
 from dependency_injector import containers, providers
+from prometheus_client import CollectorRegistry
 
 from adapters.memory import MemoryEventStore, MemorySnapshotStore
+from adapters.read_models import SqlReadModels, create_read_model_engine
+from adapters.responses import SqlCommandResponses
 from adapters.sqlite import (
     SQLiteDatabase,
     SQLiteEventStore,
@@ -16,11 +19,13 @@ from adapters.system import SystemClock, Uuid4Generator
 from application.handlers import HANDLERS
 from application.mapper import EventMapper
 from application.messagebus import MessageBus
+from application.projections import Projector
 from application.repository import AggregateRepository
 from application.temporal import TemporalQueries
 from application.unit_of_work import UnitOfWork
 from domain.events import ALL_EVENTS
 from domain.upcasters import UPCASTERS
+from entrypoints.http.commanding import CommandRunner
 from entrypoints.settings import Settings
 
 
@@ -50,9 +55,20 @@ class Container(containers.DeclarativeContainer):
     repository = providers.Singleton(AggregateRepository, event_store, snapshot_store, mapper)
     # called with the command's context, which lands after the injected positional arguments
     unit_of_work = providers.Factory(UnitOfWork, repository, clock, ids, snapshot_every=config.snapshot_every)
-    message_bus = providers.Singleton(MessageBus, uow_factory=unit_of_work.provider, handlers=HANDLERS)
+    read_model_engine = providers.Singleton(create_read_model_engine, config.read_model_database)
+    read_models = providers.Singleton(SqlReadModels, read_model_engine, mapper)
+    projector = providers.Singleton(Projector, event_store, read_models)
+    # embedded projection: the views catch up right after each command commits
+    message_bus = providers.Singleton(MessageBus, uow_factory=unit_of_work.provider, handlers=HANDLERS,
+                                      listeners=providers.List(projector.provided.on_committed))
+    # bulk work (imports): no projection per command; the caller catches the projector up afterwards
+    bulk_message_bus = providers.Singleton(MessageBus, uow_factory=unit_of_work.provider, handlers=HANDLERS)
     temporal = providers.Singleton(TemporalQueries, repository)
 
+    # entry points
+    metrics_registry = providers.Singleton(CollectorRegistry)
+    command_responses = providers.Singleton(SqlCommandResponses, read_model_engine)
+    command_runner = providers.Singleton(CommandRunner, message_bus, command_responses)
 
 
 def build_container(settings: Settings) -> Container:
@@ -66,3 +82,10 @@ def init_stores(container: Container) -> None:
     if container.config.event_store() == "sqlite":
         Path(container.config.data_dir()).mkdir(parents=True, exist_ok=True)
         create_schema(container.sqlite_engine())
+    init_read_models(container)
+
+
+def init_read_models(container: Container) -> None:
+    """Creates the read model tables if missing; running it again changes nothing."""
+    container.read_models().create_tables()
+    container.command_responses().create_table()

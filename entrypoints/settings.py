@@ -47,7 +47,7 @@ class Settings:
     dynamodb_table: str = "product-events"
     snapshot_every: int = 50
     sqlite_synchronous: str = "FULL"
-    jwt_secret: str = "dev-secret-change-me"
+    jwt_secret: str = "local-development-secret-change-me-in-production"
     jwt_public_key: str = ""  # set: tokens are RS256, verified with this PEM key
 
     @property

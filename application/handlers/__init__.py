@@ -13,6 +13,7 @@ Handler = Callable[[Any, UnitOfWork], Aggregate]
 HANDLERS: dict[type[commands.Command], Handler] = {
     commands.CreateProduct: products.create_product,
     commands.ImportProduct: products.import_product,
+    commands.UpdateProduct: products.update_product,
     commands.UpdateProductDetails: products.update_details,
     commands.ChangeProductAttributes: products.change_attributes,
     commands.AddProductToCategory: products.add_to_category,
@@ -22,6 +23,7 @@ HANDLERS: dict[type[commands.Command], Handler] = {
     commands.DiscontinueProduct: products.discontinue,
     commands.DeleteProduct: products.delete,
     commands.CreateCategory: categories.create_category,
+    commands.ReviseCategory: categories.revise,
     commands.RenameCategory: categories.rename,
     commands.UpdateCategoryDescription: categories.update_description,
     commands.MoveCategory: categories.move,

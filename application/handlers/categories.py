@@ -14,6 +14,15 @@ def create_category(command: commands.CreateCategory, uow: UnitOfWork) -> Catego
     return category
 
 
+def revise(command: commands.ReviseCategory, uow: UnitOfWork) -> Category:
+    category = uow.get_existing(Category, command.category_id, command.expected_version)
+    if command.name is not None or command.slug is not None:
+        category.rename(command.name if command.name is not None else category.name, command.slug)
+    if command.description is not None:
+        category.update_description(command.description)
+    return category
+
+
 def rename(command: commands.RenameCategory, uow: UnitOfWork) -> Category:
     category = uow.get_existing(Category, command.category_id, command.expected_version)
     category.rename(command.name, command.slug)

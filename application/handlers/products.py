@@ -39,6 +39,13 @@ def update_details(command: commands.UpdateProductDetails, uow: UnitOfWork) -> P
     return product
 
 
+def update_product(command: commands.UpdateProduct, uow: UnitOfWork) -> Product:
+    product = uow.get_existing(Product, command.product_id, command.expected_version)
+    product.update_details(command.name, command.description, command.brand)
+    product.change_attributes(command.set_attributes, command.remove_attributes)
+    return product
+
+
 def change_attributes(command: commands.ChangeProductAttributes, uow: UnitOfWork) -> Product:
     product = uow.get_existing(Product, command.product_id, command.expected_version)
     product.change_attributes(command.set, command.remove)

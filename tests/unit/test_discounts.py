@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.errors import InvalidValue, RuleViolation
+from domain.errors import InvalidValue, RuleViolation, UnknownPart
 from domain.events import DiscountRemoved
 from domain.pricing import PriceHistory, Pricing
 from tests.unit.given import (
@@ -219,7 +219,7 @@ def test_removing_a_discount_records_discount_removed_and_restores_the_base_pric
 
 
 def test_removing_an_unknown_discount_is_refused():
-    with pytest.raises(RuleViolation, match="does not exist"):
+    with pytest.raises(UnknownPart, match="does not exist"):
         pricing_after(EUR_20).remove_discount(PRODUCT_ID, "d1", NOW)
 
 

@@ -1,0 +1,79 @@
+"""The read models' database: any SQLAlchemy URL; an SQLite file is set up for concurrent use.
+
+SQLite gets WAL (queries never wait for the projector), a busy timeout, and transactions
+begun explicitly: a writing transaction takes the write lock up front (BEGIN IMMEDIATE), so
+two projectors queue instead of failing on a lock upgrade; a reading one sees one snapshot.
+"""
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from application.errors import StoreUnavailable
+
+WRITING = "read_models_writing"
+SNAPSHOT_READS = ("postgresql", "mysql", "mariadb")  # SQLite reads from one snapshot anyway
+
+
+def create_read_model_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
+    """An engine for the read models at `url` (an SQLite file gets its folder created)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    if parsed.database in (None, "", ":memory:"):
+        raise ValueError("the read models need an SQLite file (one in-memory database per connection would not do)")
+    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "isolation_level": None,
+                                                 "timeout": busy_timeout_s})
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_sqlite)
+    return engine
+
+
+def _configure_sqlite(connection: sqlite3.Connection, _: object) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # the views can always be rebuilt from the events
+    cursor.close()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    mode = "IMMEDIATE" if connection.get_execution_options().get(WRITING) else "DEFERRED"
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that writes: committed at the end, rolled back on error."""
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITING: True})
+        with connection.begin():
+            if engine.dialect.name == "postgresql":
+                # a crash may lose the last commits, rows and checkpoint together: the next
+                # catch-up replays them; not waiting for the disk makes each batch cheaper
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            yield connection
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that only reads, from one consistent snapshot."""
+    with engine.connect() as connection:
+        if engine.dialect.name in SNAPSHOT_READS:
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Driver errors become the port's errors at this boundary."""
+    try:
+        yield
+    except SQLAlchemyError as error:
+        raise StoreUnavailable(f"the read model database failed: {error}") from error

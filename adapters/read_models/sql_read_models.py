@@ -1,0 +1,144 @@
+"""The read models in SQL through SQLAlchemy Core: SQLite, PostgreSQL or any other database.
+
+Queries read the live generation of the tables; the projector writes to it, each batch with
+the projections' checkpoints in one transaction; a rebuild fills the next generation and
+swaps it in (see `generations`).
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from adapters.read_models import queries
+from adapters.read_models.engine import create_read_model_engine, reading, translated_errors, writing
+from adapters.read_models.generations import Generations
+from adapters.read_models.schema import Generation
+from adapters.read_models.writer import ProjectionWriter, read_checkpoints
+from application.envelope import StoredEvent
+from application.mapper import EventMapper
+from application.projections import PROJECTIONS
+from application.projections.categories import find_category
+from application.read_models import Page, ProductFilter, ReadModels, ReadModelsRebuild
+
+T = TypeVar("T")
+
+
+class SqlReadModels(ReadModels):
+    def __init__(self, engine: Engine | str, mapper: EventMapper, schema: str | None = None) -> None:
+        """`engine`: best made by `create_read_model_engine` (or give its URL); `schema`: a
+        database schema to keep the tables in (PostgreSQL) instead of the default one."""
+        self.engine = create_read_model_engine(engine) if isinstance(engine, str) else engine
+        self.mapper = mapper
+        self.schema = schema
+        self.generations = Generations(self.engine, schema)
+        self.writer = ProjectionWriter(mapper)
+
+    def create_tables(self) -> None:
+        """Creates the tables that are missing; harmless to run again."""
+        self.generations.create()
+
+    def drop_tables(self) -> None:
+        """Drops every table of the read models (tests, decommissioning)."""
+        self.generations.drop()
+
+    def live_generation(self) -> int:
+        """The number of the generation that queries read now."""
+        with translated_errors(), reading(self.engine) as connection:
+            return self.generations.live(connection)
+
+    # projections
+
+    def project(self, events: Sequence[StoredEvent]) -> None:
+        """See the port. Raises ProjectionGap if an event lies past a checkpoint's next position."""
+        if events:
+            with translated_errors(), writing(self.engine) as connection:
+                live = self.generations.tables(self.generations.live(connection, lock=True))
+                self.writer.apply(connection, live, events)
+
+    def checkpoints(self) -> dict[int, int]:
+        return _lowest(self.projection_checkpoints())
+
+    def projection_checkpoints(self) -> dict[str, dict[int, int]]:
+        return self._read(lambda connection, tables: _by_projection(read_checkpoints(connection, tables)))
+
+    def start_rebuild(self) -> ReadModelsRebuild:
+        return SqlReadModelsRebuild(self, self.generations.start_next())
+
+    # queries
+
+    def product(self, product_id: str, now: datetime) -> dict[str, Any] | None:
+        return self._read(lambda connection, tables: queries.product(connection, tables, product_id, now))
+
+    def products(self, where: ProductFilter, cursor: str | None, limit: int, now: datetime) -> Page:
+        """See the port; ordered by name, then id. Raises ValueError for price bounds without a
+        currency, a limit below 1 or a cursor this API did not issue. A currency alone keeps
+        the products that have a price in it at `now`."""
+        if where.currency is None and (where.min_price is not None or where.max_price is not None):
+            raise ValueError("minPrice and maxPrice need a currency")
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        queries.decode_cursor(cursor)
+        return self._read(lambda connection, tables: queries.products(connection, tables, where, cursor, limit, now))
+
+    def category(self, category_id: str) -> dict[str, Any] | None:
+        """See the port; the view carries its subtree in `children`."""
+        return find_category(self.category_tree(), category_id)
+
+    def category_tree(self) -> list[dict[str, Any]]:
+        return self._read(queries.category_forest)
+
+    def price_history(self, product_id: str) -> list[dict[str, Any]]:
+        return self._read(lambda connection, tables: queries.price_history_of(connection, tables, product_id))
+
+    def _read(self, query: Callable[[Connection, Generation], T]) -> T:
+        """Runs the query on the live generation; once more should a swap have dropped it
+        between reading the pointer and reading its tables."""
+        with translated_errors():
+            try:
+                return self._read_live(query)
+            except DBAPIError:
+                return self._read_live(query)
+
+    def _read_live(self, query: Callable[[Connection, Generation], T]) -> T:
+        with reading(self.engine) as connection:
+            return query(connection, self.generations.tables(self.generations.live(connection)))
+
+
+class SqlReadModelsRebuild(ReadModelsRebuild):
+    """The next generation of the tables, written by replay while the live one serves."""
+
+    def __init__(self, owner: SqlReadModels, fresh: Generation) -> None:
+        self.owner = owner
+        self.fresh = fresh
+
+    def project(self, events: Sequence[StoredEvent]) -> None:
+        if events:
+            with translated_errors(), writing(self.owner.engine) as connection:
+                self.owner.writer.apply(connection, self.fresh, events)
+
+    def checkpoints(self) -> dict[int, int]:
+        with translated_errors(), reading(self.owner.engine) as connection:
+            return _lowest(_by_projection(read_checkpoints(connection, self.fresh)))
+
+    def go_live(self) -> None:
+        self.owner.generations.swap(self.fresh)
+
+    def discard(self) -> None:
+        self.owner.generations.discard(self.fresh)
+
+
+def _by_projection(checkpoints: dict[tuple[str, int], int]) -> dict[str, dict[int, int]]:
+    by_name: dict[str, dict[int, int]] = defaultdict(dict, {projection.name: {} for projection in PROJECTIONS})
+    for (name, shard), position in checkpoints.items():
+        by_name[name][shard] = position
+    return dict(by_name)
+
+
+def _lowest(by_projection: dict[str, dict[int, int]]) -> dict[int, int]:
+    """Per shard, the position that every projection has reached."""
+    shards = {shard for checkpoints in by_projection.values() for shard in checkpoints}
+    return {shard: min(checkpoints.get(shard, 0) for checkpoints in by_projection.values()) for shard in shards}

@@ -1,0 +1,16 @@
+"""Projections: the read models' views as pure functions of events, and the runner that feeds them.
+
+Each projection turns one event into row changes on its own tables (see `changes`); the
+storage adapter applies them with the projection's checkpoint in one transaction.
+"""
+
+from application.projections.catalog import CATALOG
+from application.projections.categories import CATEGORY_TREE
+from application.projections.changes import Change, Delete, Projection, ProjectionGap, Row, Update, Upsert
+from application.projections.price_history import PRICE_HISTORY
+from application.projections.projector import Projector
+
+PROJECTIONS: tuple[Projection, ...] = (CATALOG, CATEGORY_TREE, PRICE_HISTORY)
+
+__all__ = ["CATALOG", "CATEGORY_TREE", "PRICE_HISTORY", "PROJECTIONS", "Change", "Delete", "Projection",
+           "ProjectionGap", "Projector", "Row", "Update", "Upsert"]

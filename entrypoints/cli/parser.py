@@ -1,0 +1,92 @@
+"""The command line: subcommands, their options, and the function each one runs."""
+
+import argparse
+import uuid
+
+from domain.errors import InvalidValue
+from domain.values import currency_code
+from entrypoints.cli import importing, snapshots, stores, tokens, verify
+
+DESCRIPTION = "Event-sourced product catalog: run the service and operate its stores."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="product-service", description=DESCRIPTION)
+    commands = parser.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("init", help="create the event store and read-model tables (harmless to repeat)") \
+        .set_defaults(run=stores.init)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_positive, default=8000)
+    serve.add_argument("--workers", type=_positive, default=1, help="server worker processes (default 1)")
+    serve.set_defaults(run=stores.serve)
+
+    token = commands.add_parser("token", help="mint a local development JWT (prints only the token)")
+    token.add_argument("--user", required=True, type=_non_empty, help="the token's subject, written into events")
+    token.add_argument("--role", required=True, action="append", choices=tokens.ROLES, dest="roles",
+                       help="a role the token grants; repeat for several")
+    token.add_argument("--ttl-minutes", type=_positive, default=60, help="lifetime in minutes (default 60)")
+    token.set_defaults(run=tokens.token)
+
+    commands.add_parser("verify", help="check every stream and the feed for gaps and duplicates") \
+        .set_defaults(run=verify.verify)
+
+    snapshot = commands.add_parser("snapshot", help="snapshot aggregates at their current version")
+    snapshot.add_argument("--entity", action="append", type=_entity_id, dest="entities", metavar="ID",
+                          help="only this entity (repeatable); default: every stream")
+    snapshot.set_defaults(run=snapshots.snapshot)
+
+    projections = commands.add_parser("projections", help="maintain the read models")
+    projection_commands = projections.add_subparsers(dest="action", required=True, metavar="ACTION")
+    projection_commands.add_parser("rebuild", help="rebuild the read models by replaying every event") \
+        .set_defaults(run=stores.rebuild_projections)
+
+    _add_import(commands)
+    return parser
+
+
+def _add_import(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    command = commands.add_parser("import", help="migrate legacy products (idempotent on re-run)",
+                                  description=importing.DESCRIPTION)
+    command.add_argument("source", metavar="SOURCE", help="a CSV or JSON Lines file, or a database URL")
+    command.add_argument("--format", choices=importing.FORMATS, help="default: guessed from SOURCE")
+    command.add_argument("--table", help="the table to read, for a database URL")
+    command.add_argument("--source-name", type=_non_empty,
+                         help="the legacy system's name, part of each product's id (default: the file or table name)")
+    command.add_argument("--user", type=_non_empty, default="importer", help="the user written into the events")
+    command.add_argument("--currency", type=_currency, default="USD",
+                         help="the currency of prices that name none (default USD)")
+    command.add_argument("--encoding", default="utf-8", help="the text encoding of a file (default utf-8)")
+    command.set_defaults(run=importing.import_products)
+
+
+def _non_empty(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text.strip()
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
+def _entity_id(text: str) -> str:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a UUID") from None
+
+
+def _currency(text: str) -> str:
+    try:
+        return currency_code(text)
+    except InvalidValue as error:
+        raise argparse.ArgumentTypeError(error.message) from None

@@ -1,0 +1,87 @@
+"""Views of aggregates rebuilt from events, and the shared response shapes."""
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, jsonify
+from flask_smorest import Blueprint
+
+from application.envelope import StoredEvent, format_timestamp
+from application.messagebus import CommandResult
+from domain.discounts import Discount, PriceQuote
+from domain.pricing import Pricing
+from domain.product import Product
+from entrypoints.http.commanding import etag
+from entrypoints.http.schemas.common import ProblemSchema
+
+ERROR_DESCRIPTIONS = {
+    400: "malformed request (not JSON, bad header)",
+    401: "missing or invalid bearer token",
+    403: "the token's roles do not allow this",
+    404: "unknown (or deleted) resource",
+    409: "a business rule or a concurrent change refused the command",
+    412: "If-Match names a version that is no longer current",
+    422: "invalid fields, with a message per field",
+}
+
+
+def errors(blueprint: Blueprint, *codes: int) -> Callable[[Any], Any]:
+    """Documents the problem+json answers a view can give."""
+
+    def decorate(view: Any) -> Any:
+        for code in codes:
+            view = blueprint.alt_response(code, schema=ProblemSchema, description=ERROR_DESCRIPTIONS[code],
+                                          content_type="application/problem+json")(view)
+        return view
+
+    return decorate
+
+
+def json_response(body: Any, status: int = 200, version: int | None = None) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    return etag(response, version) if version is not None else response
+
+
+def no_content(result: CommandResult) -> Response:
+    return Response(status=204)
+
+
+def product_state(product: Product) -> dict[str, Any]:
+    """A product as it stood at some version, rebuilt from its events."""
+    return {"id": product.id, "sku": product.sku, "name": product.name, "description": product.description,
+            "brand": product.brand, "attributes": dict(product.attributes),
+            "categoryIds": sorted(product.category_ids), "status": product.status,
+            "version": product.version, "deleted": product.deleted}
+
+
+def discount_view(discount: Discount) -> dict[str, Any]:
+    return {"id": discount.discount_id, "kind": discount.kind, "value": str(discount.value),
+            "currency": discount.currency,
+            "validFrom": format_timestamp(discount.valid_from) if discount.valid_from else None,
+            "validUntil": format_timestamp(discount.valid_until) if discount.valid_until else None}
+
+
+def pricing_view(pricing: Pricing, product_id: str, now: Any) -> dict[str, Any]:
+    prices = []
+    for currency in pricing.currencies():
+        quote = pricing.quote(currency, now)
+        scheduled = [{"amount": str(amount), "effectiveFrom": format_timestamp(moment)}
+                     for moment, _, amount in pricing.timeline[currency] if moment > now]
+        prices.append({"currency": currency, "amount": str(quote.base) if quote else None,
+                       "effectiveAmount": str(quote.effective) if quote else None,
+                       "discountId": quote.discount.discount_id if quote and quote.discount else None,
+                       "scheduled": scheduled})
+    return {"productId": product_id, "version": pricing.version, "prices": prices,
+            "discounts": [discount_view(d) for d in pricing.discounts.values()]}
+
+
+def quote_view(product_id: str, quote: PriceQuote, at: Any, as_of: Any) -> dict[str, Any]:
+    return {"productId": product_id, "currency": quote.currency, "at": format_timestamp(at),
+            "asOf": format_timestamp(as_of) if as_of else None, "base": str(quote.base),
+            "effective": str(quote.effective),
+            "discount": discount_view(quote.discount) if quote.discount else None}
+
+
+def history_view(entity_id: str, events: list[StoredEvent]) -> dict[str, Any]:
+    return {"entityId": entity_id, "items": [event.envelope() for event in events]}

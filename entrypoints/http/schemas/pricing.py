@@ -1,0 +1,66 @@
+"""Price and discount requests and views."""
+
+from marshmallow import fields, validate
+
+from entrypoints.http.schemas.common import MONEY, StrictSchema
+
+
+class SetPriceSchema(StrictSchema):
+    amount = fields.String(required=True, validate=MONEY)
+    currency = fields.String(required=True, validate=validate.Length(3, 3))
+    effectiveFrom = fields.AwareDateTime(load_default=None, default_timezone=None)
+
+
+class DiscountCreateSchema(StrictSchema):
+    id = fields.String(load_default=None, validate=validate.Length(1, 64))
+    kind = fields.String(required=True, validate=validate.OneOf(("percentage", "fixed")))
+    value = fields.String(required=True, validate=MONEY)
+    currency = fields.String(load_default=None, validate=validate.Length(3, 3))
+    validFrom = fields.AwareDateTime(load_default=None, default_timezone=None)
+    validUntil = fields.AwareDateTime(load_default=None, default_timezone=None)
+
+
+class PriceQuerySchema(StrictSchema):
+    currency = fields.String(required=True, validate=validate.Length(3, 3))
+    at = fields.AwareDateTime(default_timezone=None, metadata={"description": "when the price is in effect"})
+    asOf = fields.AwareDateTime(default_timezone=None, metadata={"description": "what the catalog knew then"})
+
+
+class DiscountViewSchema(StrictSchema):
+    id = fields.String()
+    kind = fields.String()
+    value = fields.String()
+    currency = fields.String(allow_none=True)
+    validFrom = fields.String(allow_none=True)
+    validUntil = fields.String(allow_none=True)
+
+
+class PriceQuoteSchema(StrictSchema):
+    productId = fields.String()
+    currency = fields.String()
+    at = fields.String()
+    asOf = fields.String(allow_none=True)
+    base = fields.String()
+    effective = fields.String()
+    discount = fields.Nested(DiscountViewSchema, allow_none=True)
+    version = fields.Integer()
+
+
+class ScheduledPriceSchema(StrictSchema):
+    amount = fields.String()
+    effectiveFrom = fields.String()
+
+
+class CurrencyPriceSchema(StrictSchema):
+    currency = fields.String()
+    amount = fields.String(allow_none=True, metadata={"description": "base price in effect now"})
+    effectiveAmount = fields.String(allow_none=True, metadata={"description": "after the best discount"})
+    discountId = fields.String(allow_none=True)
+    scheduled = fields.List(fields.Nested(ScheduledPriceSchema))
+
+
+class PricingSchema(StrictSchema):
+    productId = fields.String()
+    version = fields.Integer()
+    prices = fields.List(fields.Nested(CurrencyPriceSchema))
+    discounts = fields.List(fields.Nested(DiscountViewSchema))

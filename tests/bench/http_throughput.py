@@ -1,0 +1,80 @@
+"""Requests per second for GET /products/{id} and for a price change, served by gunicorn, beside a
+bare Flask endpoint under the same gunicorn settings, loaded by wrk from the same machine."""
+
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from tests.e2e.server import Client, free_port, running_server
+
+WORKERS = 2
+THREADS = 8
+WRK = ["wrk", "--threads", "2", "--connections", "16", "--duration", "5s"]
+PUT_SCRIPT = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = string.format('{"amount": "%d.%02d", "currency": "EUR"}', 10 + counter % 5000, counter % 100)
+  return wrk.format("PUT", nil, nil, body)
+end
+"""
+
+
+def requests_per_second(url: str, headers: dict[str, str], script: str | None = None) -> float:
+    args = [*WRK]
+    for name, value in headers.items():
+        args += ["--header", f"{name}: {value}"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        if script:
+            lua.write(script)
+            lua.flush()
+            args += ["--script", lua.name]
+        output = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise RuntimeError(f"wrk saw {errors.group(1)} failed responses:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+
+
+@contextmanager
+def bare_flask() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--threads",
+                                str(THREADS), "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}",
+                                "--log-level", "warning", "tests.bench.bare_flask:app"])
+    url = f"http://127.0.0.1:{port}/item"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(url, timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def measure() -> dict[str, tuple[float, float]]:
+    """{workload: (ours, bare)} in requests per second."""
+    json_header = {"Content-Type": "application/json"}
+    with bare_flask() as bare:
+        bare_get = requests_per_second(bare, {})
+        bare_put = requests_per_second(bare, json_header, PUT_SCRIPT)
+    with tempfile.TemporaryDirectory() as directory, running_server(Path(directory), workers=WORKERS) as base:
+        client = Client(base)
+        category = client.post("/categories", {"name": "Bench"}).json()["id"]
+        product = client.post("/products", {"sku": "BENCH-1", "name": "Bench", "categoryIds": [category]}).json()
+        auth = {"Authorization": client.session.headers["Authorization"]}
+        ours_get = requests_per_second(f"{base}/products/{product['id']}", auth)
+        ours_put = requests_per_second(f"{base}/products/{product['id']}/price", {**auth, **json_header},
+                                       PUT_SCRIPT)
+    return {"GET /products/{id}": (ours_get, bare_get), "PUT /products/{id}/price": (ours_put, bare_put)}

@@ -1,0 +1,44 @@
+"""The read model contracts on SQLite files, the embedded default."""
+
+import uuid
+from pathlib import Path
+
+from adapters.read_models import SqlReadModels
+from application.mapper import EventMapper
+from entrypoints.containers import init_read_models
+from entrypoints.settings import Settings
+from tests.integration.test_read_models_contract import CatalogViewsContract, Shop
+from tests.integration.test_read_models_projection_contract import ProjectionContract, a_small_catalog, table_names
+
+
+class SqliteBackend:
+    def settings(self, tmp_path: Path) -> Settings:
+        return Settings(data_dir=str(tmp_path), sqlite_synchronous="NORMAL")
+
+    def spare(self, shop: Shop, mapper: EventMapper | None = None) -> SqlReadModels:
+        url = f"sqlite:///{shop.data_dir / f'spare-{uuid.uuid4().hex}.db'}"
+        spare = SqlReadModels(url, mapper or shop.container.mapper())
+        spare.create_tables()
+        return spare
+
+
+class TestSqliteCatalogViews(SqliteBackend, CatalogViewsContract):
+    def test_the_views_live_in_the_configured_file(self, shop: Shop) -> None:
+        shop.product("Boot")
+        assert (shop.data_dir / "read_models.db").stat().st_size > 0
+        assert shop.read_models.engine.url.database == str(shop.data_dir / "read_models.db")
+
+
+class TestSqliteProjections(SqliteBackend, ProjectionContract):
+    def test_setting_up_the_tables_again_keeps_the_views(self, shop: Shop) -> None:
+        a_small_catalog(shop)
+        before = shop.everything()
+        init_read_models(shop.container)
+        assert shop.everything() == before
+
+    def test_dropping_the_tables_leaves_none(self, shop: Shop) -> None:
+        a_small_catalog(shop)
+        shop.projector.rebuild()
+        shop.read_models.drop_tables()
+        # what remains belongs to the HTTP layer (answers to idempotent commands), not the read models
+        assert table_names(shop.read_models) == {"command_responses"}
