@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import TypeVar
 
+from application.aggregate_cache import AggregateCache
 from application.envelope import Snapshot, StoredEvent
 from application.mapper import EventMapper
 from application.ports import EventStore, SnapshotStore
@@ -12,14 +13,18 @@ A = TypeVar("A", bound=Aggregate)
 
 
 class AggregateRepository:
-    def __init__(self, store: EventStore, snapshots: SnapshotStore, mapper: EventMapper) -> None:
+    def __init__(self, store: EventStore, snapshots: SnapshotStore, mapper: EventMapper,
+                 cache: AggregateCache | None = None) -> None:
         self.store = store
         self.snapshots = snapshots
         self.mapper = mapper
+        self.cache = cache or AggregateCache(0)
 
     def load(self, cls: type[A], entity_id: str, up_to_version: int | None = None,
              up_to_time: datetime | None = None) -> tuple[A, datetime | None]:
         """The aggregate as it was at a version or a moment (or now); version 0 if unknown."""
+        if up_to_version is None and up_to_time is None and (cached := self.cache.take(cls, entity_id)):
+            return self._caught_up(*cached)
         snapshot = self.snapshots.latest(entity_id, cls.SNAPSHOT_SCHEMA, up_to_version, up_to_time)
         if snapshot is not None and snapshot.aggregate_type != cls.AGGREGATE_TYPE:
             snapshot = None
@@ -28,6 +33,15 @@ class AggregateRepository:
         aggregate = cls.from_snapshot(entity_id, snapshot.version, snapshot.state) if snapshot else cls(entity_id)
         aggregate.replay(self.mapper.to_events(stored))
         return aggregate, _last_timestamp(stored, snapshot)
+
+    def _caught_up(self, aggregate: A, last_timestamp: datetime | None) -> tuple[A, datetime | None]:
+        stored = self.store.load(aggregate.id, aggregate.version)
+        aggregate.replay(self.mapper.to_events(stored))
+        return aggregate, stored[-1].timestamp if stored else last_timestamp
+
+    def give_back(self, aggregate: Aggregate, last_timestamp: datetime | None) -> None:
+        """Returns a loaded aggregate, unchanged or with its changes committed, for later loads."""
+        self.cache.give(aggregate, last_timestamp)
 
     def history(self, entity_id: str) -> list[StoredEvent]:
         """The whole stream, upcast to the current schemas: the audit trail."""

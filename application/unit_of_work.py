@@ -60,6 +60,7 @@ class UnitOfWork:
         self.now = clock.now()
         self._tracked: dict[str, _Tracked] = {}
         self._new: set[str] = set()
+        self._consulted: list[tuple[Aggregate, datetime | None]] = []
 
     @property
     def store(self) -> EventStore:
@@ -91,13 +92,15 @@ class UnitOfWork:
 
     def read(self, cls: type[A], entity_id: str) -> A:
         """An aggregate consulted, not changed."""
-        return self.repository.load(cls, values.entity_id(entity_id))[0]
+        aggregate, last_timestamp = self.repository.load(cls, values.entity_id(entity_id))
+        self._consulted.append((aggregate, last_timestamp))
+        return aggregate
 
     def commit(self) -> list[StoredEvent]:
         """Appends every tracked aggregate's new events and index changes in one atomic write."""
         changed = [tracked for tracked in self._tracked.values() if tracked.aggregate.has_changes]
-        self._tracked.clear()
         if not changed:
+            self._give_back({})
             return []
         writes = [self._stream_write(tracked) for tracked in changed]
         index = IndexChanges()
@@ -114,9 +117,21 @@ class UnitOfWork:
             if violation.key == claim:
                 raise DuplicateCommand(violation.key, violation.owner) from None
             raise
-        for tracked, write in zip(changed, writes, strict=True):
-            self._maybe_snapshot(tracked, write.events[-1].timestamp)
+        committed_at = {write.entity_id: write.events[-1].timestamp for write in writes}
+        for tracked in changed:
+            self._maybe_snapshot(tracked, committed_at[tracked.aggregate.id])
+        self._give_back(committed_at)
         return committed
+
+    def _give_back(self, committed_at: dict[str, datetime]) -> None:
+        """After a successful commit, every aggregate is again the exact fold of its stream."""
+        for tracked in self._tracked.values():
+            last = committed_at.get(tracked.aggregate.id, tracked.last_timestamp)
+            self.repository.give_back(tracked.aggregate, last)
+        for aggregate, last_timestamp in self._consulted:
+            self.repository.give_back(aggregate, last_timestamp)
+        self._tracked.clear()
+        self._consulted.clear()
 
     def _raise_if_new_entity_exists(self) -> None:
         for entity_id in self._new:

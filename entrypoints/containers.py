@@ -16,6 +16,7 @@ from adapters.sqlite import (
     create_sqlite_engine,
 )
 from adapters.system import SystemClock, Uuid4Generator
+from application.aggregate_cache import AggregateCache
 from application.handlers import HANDLERS
 from application.mapper import EventMapper
 from application.messagebus import MessageBus
@@ -52,7 +53,8 @@ class Container(containers.DeclarativeContainer):
     )
 
     mapper = providers.Singleton(EventMapper, ALL_EVENTS, UPCASTERS)
-    repository = providers.Singleton(AggregateRepository, event_store, snapshot_store, mapper)
+    aggregate_cache = providers.Singleton(AggregateCache, config.aggregate_cache)
+    repository = providers.Singleton(AggregateRepository, event_store, snapshot_store, mapper, aggregate_cache)
     # called with the command's context, which lands after the injected positional arguments
     unit_of_work = providers.Factory(UnitOfWork, repository, clock, ids, snapshot_every=config.snapshot_every)
     read_model_engine = providers.Singleton(create_read_model_engine, config.read_model_database)

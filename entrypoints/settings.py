@@ -25,6 +25,7 @@ ENVIRONMENT = {
     "aws_region": "AWS_REGION",
     "dynamodb_table": "PRODUCT_SERVICE_DYNAMODB_TABLE",
     "snapshot_every": "PRODUCT_SERVICE_SNAPSHOT_EVERY",
+    "aggregate_cache": "PRODUCT_SERVICE_AGGREGATE_CACHE",
     "sqlite_synchronous": "PRODUCT_SERVICE_SQLITE_SYNCHRONOUS",
     "jwt_secret": "PRODUCT_SERVICE_JWT_SECRET",
     "jwt_public_key": "PRODUCT_SERVICE_JWT_PUBLIC_KEY",
@@ -46,6 +47,7 @@ class Settings:
     aws_region: str = "us-east-1"
     dynamodb_table: str = "product-events"
     snapshot_every: int = 50
+    aggregate_cache: int = 10_000  # aggregates kept in memory per process; 0 turns the cache off
     sqlite_synchronous: str = "FULL"
     jwt_secret: str = "local-development-secret-change-me-in-production"
     jwt_public_key: str = ""  # set: tokens are RS256, verified with this PEM key
@@ -94,4 +96,6 @@ def _validated(values: dict[str, Any]) -> Settings:
         raise SettingsError(f"PRODUCT_SERVICE_BROKER must be one of {', '.join(BROKERS)}")
     if settings.snapshot_every < 0:
         raise SettingsError("PRODUCT_SERVICE_SNAPSHOT_EVERY must be 0 (off) or more")
+    if settings.aggregate_cache < 0:
+        raise SettingsError("PRODUCT_SERVICE_AGGREGATE_CACHE must be 0 (off) or more")
     return settings

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from adapters.memory import MemoryEventStore, MemorySnapshotStore
+from application.aggregate_cache import AggregateCache
 from application.envelope import StoredEvent
 from application.handlers import HANDLERS
 from application.mapper import EventMapper
@@ -49,12 +50,14 @@ class CountingIds(IdGenerator):
 class Catalog:
     """A MessageBus over a MemoryEventStore and MemorySnapshotStore, as the container wires it."""
 
-    def __init__(self, snapshot_every: int = 3, unit_of_work: type[UnitOfWork] = UnitOfWork) -> None:
+    def __init__(self, snapshot_every: int = 3, unit_of_work: type[UnitOfWork] = UnitOfWork,
+                 cached_aggregates: int = 0) -> None:
         self.clock = FakeClock()
         self.ids = CountingIds()
         self.store = MemoryEventStore()
         self.snapshots = MemorySnapshotStore()
-        self.repository = AggregateRepository(self.store, self.snapshots, EventMapper(ALL_EVENTS))
+        self.repository = AggregateRepository(self.store, self.snapshots, EventMapper(ALL_EVENTS),
+                                              AggregateCache(cached_aggregates))
         self.temporal = TemporalQueries(self.repository)
         self.snapshot_every, self.unit_of_work_class = snapshot_every, unit_of_work
         self.last_unit_of_work: UnitOfWork | None = None

@@ -4,6 +4,7 @@ Random command sequences run through the MessageBus (rejected commands are part 
 afterwards every stream is loaded three ways and the states must agree.
 """
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, timedelta, timezone
 
@@ -135,3 +136,25 @@ def test_replaying_the_events_gives_the_state_of_snapshot_loads_and_of_the_runni
         replayed = observed(catalog.replayed(cls, entity_id))
         assert replayed == observed(catalog.load(cls, entity_id)), f"snapshot load of {cls.__name__} {entity_id}"
         assert replayed == observed(running[entity_id]), f"running {cls.__name__} {entity_id}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(steps, min_size=15, max_size=27))
+def test_loads_through_the_aggregate_cache_give_the_replayed_state_even_after_failed_commands(scenario):
+    catalog = Catalog(snapshot_every=3, cached_aggregates=1000)
+
+    run_plainly(catalog, scenario)
+
+    for entity_id in catalog.store.stream_ids():
+        cls = KINDS[entity_id]
+        assert observed(catalog.load(cls, entity_id)) == observed(catalog.replayed(cls, entity_id)), \
+            f"cached load of {cls.__name__} {entity_id}"
+
+
+def run_plainly(catalog: Catalog, scenario: list) -> None:
+    for step in [*PRELUDE, *scenario]:
+        if isinstance(step, Tick):
+            catalog.clock.advance(minutes=step.minutes)
+            continue
+        with contextlib.suppress(DomainError, ApplicationError):
+            catalog.handle(step)
