@@ -1,5 +1,7 @@
 """The aggregate cache lends each aggregate to one unit of work and never hands out a stale one."""
 
+import pytest
+
 from application.aggregate_cache import AggregateCache
 from application.handlers import HANDLERS
 from application.mapper import EventMapper
@@ -37,10 +39,8 @@ def test_an_aggregate_changed_by_a_failed_command_is_not_lent_again():
     catalog.handle(SHOES, BOOT)
     failing = c.UpdateProduct(PRODUCT_ID, name="Renamed", set_attributes={"size": ["not", "a", "value"]})
 
-    try:
+    with pytest.raises(InvalidValue):
         catalog.handle(failing)
-    except InvalidValue:
-        pass
     catalog.handle(c.UpdateProduct(PRODUCT_ID, name="Renamed"))
 
     assert catalog.event_types(PRODUCT_ID)[-1] == "ProductDetailsUpdated"
