@@ -5,10 +5,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from application.envelope import StoredEvent
-from application.errors import ConcurrencyError
+from application.errors import ApplicationError, ConcurrencyError, DuplicateCommand
 from application.handlers import Handler
 from application.unit_of_work import CommandContext, UnitOfWork
 from domain.commands import Command
+from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 Listener = Callable[[list[StoredEvent]], None]
@@ -34,7 +35,23 @@ class MessageBus:
 
     def handle(self, command: Command, context: CommandContext) -> CommandResult:
         """Runs the command; a race lost to another writer is retried unless the caller
-        pinned the version it expects, in which case the conflict is the answer."""
+        pinned the version it expects, in which case the conflict is the answer.
+
+        A command whose idempotency key a copy of it has carried out meanwhile (a retry racing
+        the original) raises DuplicateCommand, whatever that copy's effects made it fail with:
+        a taken SKU, a moved version, a discount that now exists."""
+        try:
+            return self._handle(command, context)
+        except (DomainError, ApplicationError) as error:
+            claim = context.idempotency_claim
+            if claim is None or isinstance(error, DuplicateCommand):
+                raise
+            owner = self.uow_factory(context).store.owner_of(claim)
+            if owner is None:
+                raise
+            raise DuplicateCommand(claim, owner) from error
+
+    def _handle(self, command: Command, context: CommandContext) -> CommandResult:
         handler = self.handlers[type(command)]
         for attempt in range(CONFLICT_RETRIES + 1):
             uow = self.uow_factory(context)

@@ -5,7 +5,15 @@ from pathlib import Path
 from dependency_injector import containers, providers
 from prometheus_client import CollectorRegistry
 
+from adapters.dynamodb import (
+    DynamoDBEventStore,
+    DynamoDBSnapshotStore,
+    DynamoDBUsage,
+    create_dynamodb_client,
+    create_tables,
+)
 from adapters.memory import MemoryEventStore, MemorySnapshotStore
+from adapters.rabbitmq import RabbitMQConfirmingPublisher, Topology
 from adapters.read_models import SqlReadModels, create_read_model_engine
 from adapters.responses import SqlCommandResponses
 from adapters.sqlite import (
@@ -26,6 +34,10 @@ from application.temporal import TemporalQueries
 from application.unit_of_work import UnitOfWork
 from domain.events import ALL_EVENTS
 from domain.upcasters import UPCASTERS
+from entrypoints.amqp.consumer import RabbitMQCommandConsumer
+from entrypoints.amqp.processor import CommandProcessor
+from entrypoints.amqp.projection_runner import RabbitMQProjectionRunner
+from entrypoints.amqp.relay import OutboxRelay
 from entrypoints.http.commanding import CommandRunner
 from entrypoints.settings import Settings
 
@@ -40,15 +52,22 @@ class Container(containers.DeclarativeContainer):
         create_sqlite_engine, path=config.event_db_path, synchronous=config.sqlite_synchronous)
     sqlite_database = providers.Singleton(SQLiteDatabase, sqlite_engine)
     memory_event_store = providers.Singleton(MemoryEventStore)
+    dynamodb_client = providers.Singleton(
+        create_dynamodb_client, region=config.aws_region, endpoint_url=config.dynamodb_endpoint_url)
+    dynamodb_usage = providers.Singleton(DynamoDBUsage)
 
     event_store = providers.Selector(
         config.event_store,
         sqlite=providers.Singleton(SQLiteEventStore, sqlite_database),
+        dynamodb=providers.Singleton(DynamoDBEventStore, dynamodb_client, config.dynamodb_table,
+                                     shards=config.dynamodb_feed_shards, usage=dynamodb_usage),
         memory=memory_event_store,
     )
     snapshot_store = providers.Selector(
         config.event_store,
         sqlite=providers.Singleton(SQLiteSnapshotStore, sqlite_database),
+        dynamodb=providers.Singleton(DynamoDBSnapshotStore, dynamodb_client, config.dynamodb_table,
+                                     usage=dynamodb_usage),
         memory=providers.Singleton(MemorySnapshotStore),
     )
 
@@ -72,6 +91,18 @@ class Container(containers.DeclarativeContainer):
     command_responses = providers.Singleton(SqlCommandResponses, read_model_engine)
     command_runner = providers.Singleton(CommandRunner, message_bus, command_responses)
 
+    # RabbitMQ: the outbox relay, the command consumer and the projection runner. With
+    # PRODUCT_SERVICE_BROKER=rabbitmq the projection runner keeps the views, so commands taken
+    # from the queue do not project inline (the HTTP server still does, to read its own writes).
+    amqp_topology = providers.Singleton(Topology)
+    event_publisher = providers.Factory(RabbitMQConfirmingPublisher, config.amqp_url, amqp_topology)
+    outbox_relay = providers.Factory(OutboxRelay, event_store, mapper, event_publisher)
+    consumer_message_bus = providers.Selector(config.broker, inline=message_bus, rabbitmq=bulk_message_bus)
+    command_processor = providers.Factory(CommandProcessor, consumer_message_bus, command_responses, event_store)
+    command_consumer = providers.Factory(RabbitMQCommandConsumer, config.amqp_url, command_processor, amqp_topology)
+    projection_runner = providers.Factory(RabbitMQProjectionRunner, config.amqp_url, projector, read_models,
+                                          amqp_topology)
+
 
 def build_container(settings: Settings) -> Container:
     container = Container()
@@ -84,6 +115,8 @@ def init_stores(container: Container) -> None:
     if container.config.event_store() == "sqlite":
         Path(container.config.data_dir()).mkdir(parents=True, exist_ok=True)
         create_schema(container.sqlite_engine())
+    if container.config.event_store() == "dynamodb":
+        create_tables(container.dynamodb_client(), container.config.dynamodb_table())
     init_read_models(container)
 
 

@@ -24,6 +24,7 @@ ENVIRONMENT = {
     "dynamodb_endpoint_url": "DYNAMODB_ENDPOINT_URL",
     "aws_region": "AWS_REGION",
     "dynamodb_table": "PRODUCT_SERVICE_DYNAMODB_TABLE",
+    "dynamodb_feed_shards": "PRODUCT_SERVICE_DYNAMODB_FEED_SHARDS",
     "snapshot_every": "PRODUCT_SERVICE_SNAPSHOT_EVERY",
     "aggregate_cache": "PRODUCT_SERVICE_AGGREGATE_CACHE",
     "sqlite_synchronous": "PRODUCT_SERVICE_SQLITE_SYNCHRONOUS",
@@ -46,6 +47,7 @@ class Settings:
     dynamodb_endpoint_url: str = ""  # empty: AWS itself
     aws_region: str = "us-east-1"
     dynamodb_table: str = "product-events"
+    dynamodb_feed_shards: int = 4  # fixed for the life of the tables: an entity's shard must never change
     snapshot_every: int = 50
     aggregate_cache: int = 10_000  # aggregates kept in memory per process; 0 turns the cache off
     sqlite_synchronous: str = "FULL"
@@ -96,6 +98,8 @@ def _validated(values: dict[str, Any]) -> Settings:
         raise SettingsError(f"PRODUCT_SERVICE_BROKER must be one of {', '.join(BROKERS)}")
     if settings.snapshot_every < 0:
         raise SettingsError("PRODUCT_SERVICE_SNAPSHOT_EVERY must be 0 (off) or more")
+    if settings.dynamodb_feed_shards < 1:
+        raise SettingsError("PRODUCT_SERVICE_DYNAMODB_FEED_SHARDS must be 1 or more")
     if settings.aggregate_cache < 0:
         raise SettingsError("PRODUCT_SERVICE_AGGREGATE_CACHE must be 0 (off) or more")
     return settings

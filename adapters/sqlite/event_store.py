@@ -10,7 +10,13 @@ from adapters.sqlite.engine import SQLiteDatabase
 from adapters.sqlite.schema import NO_TIME_LIMIT, NO_VERSION_LIMIT
 from adapters.validation import check_writes
 from application.envelope import NO_INDEX_CHANGES, IndexChanges, StoredEvent, StreamWrite, format_timestamp
-from application.errors import ConcurrencyError, MissingReference, StillReferenced, UniquenessViolation
+from application.errors import (
+    AppendRefused,
+    ConcurrencyError,
+    MissingReference,
+    StillReferenced,
+    UniquenessViolation,
+)
 from application.ports import EventStore, Outbox
 
 COLUMNS = ("entity_id, sequence_number, event_id, event_type, event_version, aggregate_type, "
@@ -103,8 +109,17 @@ class SQLiteEventStore(EventStore, Outbox):
 
 def _row(event: StoredEvent) -> tuple[Any, ...]:
     return (event.entity_id, event.sequence_number, event.event_id, event.event_type, event.event_version,
-            event.aggregate_type, orjson.dumps(event.data).decode(), format_timestamp(event.timestamp),
+            event.aggregate_type, _json(event), format_timestamp(event.timestamp),
             event.user_id, event.correlation_id, event.causation_id, event.position)
+
+
+def _json(event: StoredEvent) -> str:
+    """The event's data as JSON; data JSON cannot carry (a lone surrogate, an integer beyond 64 bits)
+    refuses the whole write, which then rolls back."""
+    try:
+        return orjson.dumps(event.data).decode()
+    except orjson.JSONEncodeError as error:
+        raise AppendRefused(f"{event.event_type} of {event.entity_id} cannot be stored: {error}") from None
 
 
 def _apply_index(cursor: Any, index: IndexChanges) -> None:

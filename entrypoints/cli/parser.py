@@ -5,7 +5,7 @@ import uuid
 
 from domain.errors import InvalidValue
 from domain.values import currency_code
-from entrypoints.cli import importing, snapshots, stores, tokens, verify
+from entrypoints.cli import importing, messaging, snapshots, stores, tokens, verify
 
 DESCRIPTION = "Event-sourced product catalog: run the service and operate its stores."
 
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         .set_defaults(run=stores.rebuild_projections)
 
     _add_import(commands)
+    _add_messaging(commands)
     return parser
 
 
@@ -60,6 +61,38 @@ def _add_import(commands: "argparse._SubParsersAction[argparse.ArgumentParser]")
                          help="the currency of prices that name none (default USD)")
     command.add_argument("--encoding", default="utf-8", help="the text encoding of a file (default utf-8)")
     command.set_defaults(run=importing.import_products)
+
+
+def _add_messaging(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    relay = commands.add_parser("relay", help="publish the outbox to RabbitMQ (until SIGTERM)")
+    relay.add_argument("--batch-size", type=_positive, default=500, help="events per confirmed batch (default 500)")
+    relay.add_argument("--once", action="store_true", help="publish what is pending, then exit")
+    relay.set_defaults(run=messaging.relay)
+
+    consume = commands.add_parser("consume", help="carry out the commands of the RabbitMQ command queue")
+    consume.add_argument("--prefetch", type=_positive, default=16, help="unacknowledged messages (default 16)")
+    consume.set_defaults(run=messaging.consume)
+
+    project = commands.add_parser("project", help="keep the read models up with the events on RabbitMQ")
+    project.add_argument("--batch-size", type=_positive, default=500, help="events per transaction (default 500)")
+    project.set_defaults(run=messaging.project)
+
+    replay = commands.add_parser("replay", help="publish the events again from a feed position")
+    replay.add_argument("--from-position", type=_positive, required=True, metavar="N",
+                        help="the first feed position to publish (1 is the beginning)")
+    replay.add_argument("--shard", type=_shard, metavar="S", help="only this feed shard (default: every shard)")
+    replay.add_argument("--batch-size", type=_positive, default=500, help="events per confirmed batch (default 500)")
+    replay.set_defaults(run=messaging.replay)
+
+
+def _shard(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return number
 
 
 def _non_empty(text: str) -> str:

@@ -70,7 +70,7 @@ class CommandRunner:
             return None
         if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX:
             raise Problem(400, "Malformed request", f"Idempotency-Key must be 1-{IDEMPOTENCY_KEY_MAX} characters")
-        return f"{g.principal.user_id}:{key}"
+        return f"http:{g.principal.user_id}:{key}"  # the AMQP consumer uses amqp:<commandId>
 
     @staticmethod
     def _fingerprint() -> str:

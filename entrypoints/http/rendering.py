@@ -15,7 +15,7 @@ from entrypoints.http.commanding import etag
 from entrypoints.http.schemas.common import ProblemSchema
 
 ERROR_DESCRIPTIONS = {
-    400: "malformed request (not JSON, bad header)",
+    400: "malformed request (a body that is not a JSON object, a bad Idempotency-Key)",
     401: "missing or invalid bearer token",
     403: "the token's roles do not allow this",
     404: "unknown (or deleted) resource",
@@ -45,6 +45,20 @@ def json_response(body: Any, status: int = 200, version: int | None = None) -> R
 
 def no_content(result: CommandResult) -> Response:
     return Response(status=204)
+
+
+Render = Callable[[CommandResult], Response]
+
+
+def with_location(render: Render, location: str) -> Render:
+    """Adds the Location of what the command created to its answer, which an idempotent retry replays."""
+
+    def located(result: CommandResult) -> Response:
+        response = render(result)
+        response.headers["Location"] = location
+        return response
+
+    return located
 
 
 def product_state(product: Product) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from entrypoints.amqp.background import in_process_relay_hooks
 from entrypoints.containers import build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -31,4 +32,6 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1, threads: i
     """Serves under gunicorn; each worker builds its own container after the fork."""
     options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
                "graceful_timeout": 20, "timeout": 60}
+    if settings.broker == "rabbitmq":  # each worker runs the outbox relay while it holds the relay lease
+        options.update(in_process_relay_hooks())
     _Gunicorn(app_from_settings(settings), options).run()

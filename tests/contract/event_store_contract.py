@@ -235,7 +235,8 @@ class EventStoreContract(abc.ABC):
                 caught_up = True
                 for shard, after in enumerate(checkpoints):
                     page = store.read_feed(shard, after, limit=50)
-                    seen[shard].extend(page)
+                    if page:
+                        seen[shard].extend(page)
                     checkpoints[shard] = page[-1].position if page else after
                     caught_up &= not page
                 if finished and caught_up:

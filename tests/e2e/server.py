@@ -5,7 +5,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+import uuid
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,8 @@ def running_server(data_dir: Path, extra_env: Mapping[str, str] = {}, workers: i
         _wait_until_up(base, process, data_dir)
         yield base
     finally:
+        for session in list(_sessions.pop(base, ())):
+            session.close()  # gunicorn's graceful stop would wait for idle keep-alive connections
         process.terminate()
         process.wait(timeout=30)
         log.close()
@@ -67,12 +71,16 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], data_dir: Path) 
     raise RuntimeError("the server did not come up in time")
 
 
+_sessions: dict[str, "weakref.WeakSet[requests.Session]"] = {}  # base URL -> the clients' open sessions
+
+
 class Client:
     """requests with the base URL and a bearer token for a user and roles."""
 
     def __init__(self, base: str, user: str = "alice", roles: tuple[str, ...] = ("admin",)) -> None:
         self.base = base
         self.session = requests.Session()
+        _sessions.setdefault(base, weakref.WeakSet()).add(self.session)
         if roles:
             token = mint_token(SECRET, user, list(roles), 3600, int(time.time()))
             self.session.headers["Authorization"] = f"Bearer {token}"
@@ -94,3 +102,41 @@ class Client:
 
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("DELETE", path, **kwargs)
+
+    def with_headers(self, **headers: str) -> "Client":
+        """The same client, sending these headers on every request as well."""
+        self.session.headers.update({name.replace("_", "-"): value for name, value in headers.items()})
+        return self
+
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def unique(prefix: str) -> str:
+    """A name no other test uses: SKUs, slugs and search terms stay apart on a shared server."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def problem(response: requests.Response, status: int) -> dict[str, Any]:
+    """The problem+json body of an error response, after checking its status and shape."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["Content-Type"] == PROBLEM_JSON, response.headers
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["title"] and isinstance(body["detail"], str), body
+    return body
+
+
+def ok(response: requests.Response, status: int = 200) -> dict[str, Any]:
+    """The JSON body of a successful response, after checking its status."""
+    assert response.status_code == status, (response.status_code, response.text)
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float, interval_s: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval_s)
+    return condition()

@@ -1,10 +1,25 @@
 """Fields and schemas shared by every resource."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 MONEY = validate.Regexp(r"^-?\d{1,15}(\.\d{1,6})?$", error="must be a decimal string such as '19.99'")
+
+
+class UtcDateTime(fields.AwareDateTime):
+    """An ISO 8601 date-time with its offset, as UTC; one that UTC cannot express (past year 9999) is invalid."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=None, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("is out of range once converted to UTC") from None
 
 
 class AttributeValue(fields.Field):
@@ -53,3 +68,13 @@ class ProblemSchema(Schema):
     detail = fields.String()
     instance = fields.String()
     errors = fields.Dict()
+
+
+class HealthSchema(Schema):
+    status = fields.String(metadata={"description": "ok"})
+
+
+class ReadinessSchema(Schema):
+    status = fields.String(metadata={"description": "ready or not ready"})
+    checks = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "each adapter: ok, or why it failed"})

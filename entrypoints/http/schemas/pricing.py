@@ -2,28 +2,31 @@
 
 from marshmallow import fields, validate
 
-from entrypoints.http.schemas.common import MONEY, StrictSchema
+from entrypoints.http.schemas.common import MONEY, StrictSchema, UtcDateTime
+
+DISCOUNT_ID = r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$"  # it names the discount in a URL path
 
 
 class SetPriceSchema(StrictSchema):
     amount = fields.String(required=True, validate=MONEY)
     currency = fields.String(required=True, validate=validate.Length(3, 3))
-    effectiveFrom = fields.AwareDateTime(load_default=None, default_timezone=None)
+    effectiveFrom = UtcDateTime(load_default=None)
 
 
 class DiscountCreateSchema(StrictSchema):
-    id = fields.String(load_default=None, validate=validate.Length(1, 64))
+    id = fields.String(load_default=None, validate=validate.Regexp(
+        DISCOUNT_ID, error="1-64 letters, digits and . _ ~ - (starting alphanumeric)"))
     kind = fields.String(required=True, validate=validate.OneOf(("percentage", "fixed")))
     value = fields.String(required=True, validate=MONEY)
     currency = fields.String(load_default=None, validate=validate.Length(3, 3))
-    validFrom = fields.AwareDateTime(load_default=None, default_timezone=None)
-    validUntil = fields.AwareDateTime(load_default=None, default_timezone=None)
+    validFrom = UtcDateTime(load_default=None)
+    validUntil = UtcDateTime(load_default=None)
 
 
 class PriceQuerySchema(StrictSchema):
     currency = fields.String(required=True, validate=validate.Length(3, 3))
-    at = fields.AwareDateTime(default_timezone=None, metadata={"description": "when the price is in effect"})
-    asOf = fields.AwareDateTime(default_timezone=None, metadata={"description": "what the catalog knew then"})
+    at = UtcDateTime(metadata={"description": "when the price is in effect"})
+    asOf = UtcDateTime(metadata={"description": "what the catalog knew then"})
 
 
 class DiscountViewSchema(StrictSchema):
@@ -43,7 +46,6 @@ class PriceQuoteSchema(StrictSchema):
     base = fields.String()
     effective = fields.String()
     discount = fields.Nested(DiscountViewSchema, allow_none=True)
-    version = fields.Integer()
 
 
 class ScheduledPriceSchema(StrictSchema):

@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from entrypoints.http.schemas.common import MONEY, StrictSchema, attributes_field
+from entrypoints.http.schemas.common import MONEY, StrictSchema, UtcDateTime, attributes_field
 
 STATUSES = ("draft", "active", "inactive", "discontinued")
 
@@ -65,5 +65,5 @@ class ProductPageSchema(StrictSchema):
 
 
 class ProductAtSchema(StrictSchema):
-    version = fields.Integer(validate=validate.Range(min=1))
-    asOf = fields.AwareDateTime(default_timezone=None)
+    version = fields.Integer(validate=validate.Range(1, 2**63 - 1))  # what the stores can hold
+    asOf = UtcDateTime()

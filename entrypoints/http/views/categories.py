@@ -5,16 +5,17 @@ from typing import Any
 
 from dependency_injector.wiring import Provide, inject
 from flask import Response
-from flask_smorest import Blueprint
 
+from application.errors import MissingReference
 from application.read_models import ReadModels
 from application.temporal import TemporalQueries
 from domain import commands
 from entrypoints.containers import Container
 from entrypoints.http.auth import CATALOG, DELETE, READ, requires
 from entrypoints.http.commanding import CommandRunner, expected_version
+from entrypoints.http.parsing import Blueprint
 from entrypoints.http.problems import Problem
-from entrypoints.http.rendering import errors, history_view, json_response, no_content
+from entrypoints.http.rendering import errors, history_view, json_response, no_content, with_location
 from entrypoints.http.schemas.categories import (
     CategoryCreateSchema,
     CategoryMoveSchema,
@@ -40,6 +41,10 @@ def _rendered(status: int = 200) -> Any:
     return lambda result: _category_view(result.entity_id, status)
 
 
+def _unknown_parent(missing: MissingReference) -> Problem:
+    return Problem(422, "Unknown reference", str(missing), errors={"parentId": [str(missing)]})
+
+
 @blp.route("", methods=["POST"])
 @blp.arguments(CategoryCreateSchema)
 @blp.response(201, CategorySchema)
@@ -51,9 +56,10 @@ def create_category(body: dict[str, Any], runner: CommandRunner = Provide[Contai
     category_id = str(body["id"] or uuid.uuid4())
     parent = str(body["parentId"]) if body["parentId"] else None
     command = commands.CreateCategory(category_id, body["name"], body["slug"], parent, body["description"])
-    response = runner.run(command, _rendered(201))
-    response.headers["Location"] = f"/api/v1/categories/{category_id}"
-    return response
+    try:
+        return runner.run(command, with_location(_rendered(201), f"/api/v1/categories/{category_id}"))
+    except MissingReference as missing:
+        raise _unknown_parent(missing) from None
 
 
 @blp.route("", methods=["GET"])
@@ -96,12 +102,15 @@ def move_category(body: dict[str, Any], category_id: uuid.UUID,
                   runner: CommandRunner = Provide[Container.command_runner]) -> Response:
     """A move that would make the category its own ancestor is refused (409)."""
     parent = str(body["parentId"]) if body["parentId"] else None
-    return runner.run(commands.MoveCategory(str(category_id), parent, expected_version()), _rendered())
+    try:
+        return runner.run(commands.MoveCategory(str(category_id), parent, expected_version()), _rendered())
+    except MissingReference as missing:
+        raise _unknown_parent(missing) from None
 
 
 @blp.route("/<uuid:category_id>", methods=["DELETE"])
 @blp.response(204)
-@errors(blp, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412)
 @requires(DELETE)
 @inject
 def delete_category(category_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:

@@ -2,28 +2,30 @@
 
 from dependency_injector.wiring import Provide, inject
 from flask import Response
-from flask_smorest import Blueprint
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from application.ports import EventStore
 from application.read_models import ReadModels
 from entrypoints.containers import Container
 from entrypoints.http.auth import READ, requires
-from entrypoints.http.rendering import json_response
+from entrypoints.http.parsing import Blueprint
+from entrypoints.http.rendering import errors, json_response
+from entrypoints.http.schemas.common import HealthSchema, ReadinessSchema
 
 blp = Blueprint("operations", __name__, url_prefix="/api/v1", description="Operations")
 
 
 @blp.route("/health", methods=["GET"])
-@blp.response(200)
+@blp.response(200, HealthSchema)
 def health() -> Response:
     """Open to all: the process is up."""
     return json_response({"status": "ok"})
 
 
 @blp.route("/ready", methods=["GET"])
-@blp.response(200)
-@blp.alt_response(503, description="an adapter cannot be reached")
+@blp.response(200, ReadinessSchema)
+@blp.alt_response(503, schema=ReadinessSchema, description="an adapter cannot be reached")
+@errors(blp, 401, 403)
 @requires(READ)
 @inject
 def ready(store: EventStore = Provide[Container.event_store],
@@ -36,12 +38,13 @@ def ready(store: EventStore = Provide[Container.event_store],
 
 
 @blp.route("/metrics", methods=["GET"])
-@blp.response(200, content_type=CONTENT_TYPE_LATEST)
+@blp.response(200, {"type": "string"}, content_type=CONTENT_TYPE_LATEST)
+@errors(blp, 401, 403)
 @requires(READ)
 @inject
 def metrics(registry: CollectorRegistry = Provide[Container.metrics_registry]) -> Response:
     """Prometheus text format."""
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def _check(probe: object) -> str:

@@ -5,7 +5,6 @@ from typing import Any
 
 from dependency_injector.wiring import Provide, inject
 from flask import Response
-from flask_smorest import Blueprint
 
 from application.ports import Clock
 from application.repository import AggregateRepository
@@ -16,7 +15,8 @@ from domain.values import currency_code
 from entrypoints.containers import Container
 from entrypoints.http.auth import PRICING, READ, requires
 from entrypoints.http.commanding import CommandRunner, expected_version
-from entrypoints.http.rendering import errors, json_response, no_content, pricing_view, quote_view
+from entrypoints.http.parsing import Blueprint
+from entrypoints.http.rendering import errors, json_response, no_content, pricing_view, quote_view, with_location
 from entrypoints.http.schemas.pricing import (
     DiscountCreateSchema,
     PriceQuerySchema,
@@ -81,14 +81,13 @@ def add_discount(body: dict[str, Any], product_id: uuid.UUID,
     discount_id = body["id"] or str(uuid.uuid4())
     command = commands.AddDiscount(str(product_id), discount_id, body["kind"], body["value"], body["currency"],
                                    body["validFrom"], body["validUntil"], expected_version())
-    response = runner.run(command, _rendered(str(product_id), 201))
-    response.headers["Location"] = f"/api/v1/products/{product_id}/discounts/{discount_id}"
-    return response
+    location = f"/api/v1/products/{product_id}/discounts/{discount_id}"
+    return runner.run(command, with_location(_rendered(str(product_id), 201), location))
 
 
 @blp.route("/<uuid:product_id>/discounts/<string:discount_id>", methods=["DELETE"])
 @blp.response(204)
-@errors(blp, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412)
 @requires(PRICING)
 @inject
 def remove_discount(product_id: uuid.UUID, discount_id: str,

@@ -6,19 +6,28 @@ from typing import Any
 
 from dependency_injector.wiring import Provide, inject
 from flask import Response
-from flask_smorest import Blueprint
 
+from application.errors import MissingReference
 from application.ports import Clock
 from application.read_models import ProductFilter, ReadModels
 from application.temporal import TemporalQueries
 from domain import commands
 from domain.pricing import pricing_id
 from domain.product import Product
+from domain.values import currency_code
 from entrypoints.containers import Container
 from entrypoints.http.auth import CATALOG, DELETE, READ, requires
 from entrypoints.http.commanding import CommandRunner, expected_version
+from entrypoints.http.parsing import Blueprint
 from entrypoints.http.problems import Problem
-from entrypoints.http.rendering import errors, history_view, json_response, no_content, product_state
+from entrypoints.http.rendering import (
+    errors,
+    history_view,
+    json_response,
+    no_content,
+    product_state,
+    with_location,
+)
 from entrypoints.http.schemas.common import HistorySchema
 from entrypoints.http.schemas.products import (
     ProductAtSchema,
@@ -55,9 +64,7 @@ def create_product(body: dict[str, Any], runner: CommandRunner = Provide[Contain
     product_id = str(body["id"] or uuid.uuid4())
     command = commands.CreateProduct(product_id, body["sku"], body["name"], body["description"], body["brand"],
                                      body["attributes"], tuple(str(c) for c in body["categoryIds"]))
-    response = runner.run(command, _rendered(201))
-    response.headers["Location"] = f"/api/v1/products/{product_id}"
-    return response
+    return runner.run(command, with_location(_rendered(201), f"/api/v1/products/{product_id}"))
 
 
 @blp.route("", methods=["GET"])
@@ -74,7 +81,7 @@ def list_products(query: dict[str, Any], read_models: ReadModels = Provide[Conta
     where = ProductFilter(
         category_id=str(query["category"]) if "category" in query else None, status=query.get("status"),
         text=query.get("q"), min_price=_decimal(query.get("minPrice")), max_price=_decimal(query.get("maxPrice")),
-        currency=query["currency"].upper() if "currency" in query else None)
+        currency=currency_code(query["currency"]) if "currency" in query else None)
     try:
         page = read_models.products(where, query.get("cursor"), query["limit"], clock.now())
     except ValueError as error:
@@ -115,7 +122,7 @@ def patch_product(body: dict[str, Any], product_id: uuid.UUID,
 
 @blp.route("/<uuid:product_id>/activate", methods=["POST"])
 @blp.response(200, ProductSchema)
-@errors(blp, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412)
 @requires(CATALOG)
 @inject
 def activate_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -125,7 +132,7 @@ def activate_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Cont
 
 @blp.route("/<uuid:product_id>/deactivate", methods=["POST"])
 @blp.response(200, ProductSchema)
-@errors(blp, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412)
 @requires(CATALOG)
 @inject
 def deactivate_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -134,7 +141,7 @@ def deactivate_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Co
 
 @blp.route("/<uuid:product_id>/discontinue", methods=["POST"])
 @blp.response(200, ProductSchema)
-@errors(blp, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412)
 @requires(CATALOG)
 @inject
 def discontinue_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -144,7 +151,7 @@ def discontinue_product(product_id: uuid.UUID, runner: CommandRunner = Provide[C
 
 @blp.route("/<uuid:product_id>", methods=["DELETE"])
 @blp.response(204)
-@errors(blp, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412)
 @requires(DELETE)
 @inject
 def delete_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -153,18 +160,21 @@ def delete_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Contai
 
 @blp.route("/<uuid:product_id>/categories/<uuid:category_id>", methods=["PUT"])
 @blp.response(200, ProductSchema)
-@errors(blp, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412)
 @requires(CATALOG)
 @inject
 def add_to_category(product_id: uuid.UUID, category_id: uuid.UUID,
                     runner: CommandRunner = Provide[Container.command_runner]) -> Response:
     command = commands.AddProductToCategory(str(product_id), str(category_id), expected_version())
-    return runner.run(command, _rendered())
+    try:
+        return runner.run(command, _rendered())
+    except MissingReference:  # the category the path names
+        raise Problem(404, "Not found", f"category {category_id} does not exist") from None
 
 
 @blp.route("/<uuid:product_id>/categories/<uuid:category_id>", methods=["DELETE"])
 @blp.response(200, ProductSchema)
-@errors(blp, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412)
 @requires(CATALOG)
 @inject
 def remove_from_category(product_id: uuid.UUID, category_id: uuid.UUID,

@@ -1,0 +1,190 @@
+"""Every error a client can get is application/problem+json with a status, a title and a detail."""
+
+import time
+import uuid
+from typing import Any
+
+import jwt
+import pytest
+
+from tests.e2e.catalog import create_category, create_product
+from tests.e2e.server import SECRET, Client, ok, problem, unique
+
+UNKNOWN = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture(scope="module")
+def ids(server: str) -> dict[str, str]:
+    """A priced product in a category, a discontinued product and a category, shared by the cases below."""
+    admin = Client(server, "errors-admin", ("admin",))
+    category = create_category(admin, "Errors")
+    product = create_product(admin, "Target", [category["id"]], price="10.00")
+    retired = create_product(admin, "Retired", [category["id"]], price="10.00")
+    ok(admin.post(f"/products/{retired['id']}/activate"))
+    ok(admin.post(f"/products/{retired['id']}/discontinue"))
+    return {"product": product["id"], "category": category["id"], "retired": retired["id"],
+            "sku": product["sku"], "slug": category["slug"]}
+
+
+def send(client: Client, method: str, path: str, ids: dict[str, str], body: Any = None,
+         raw: bytes | None = None) -> Any:
+    path = path.format(**ids)
+    if raw is not None:
+        return client.request(method, path, data=raw, headers={"Content-Type": "application/json"})
+    return client.request(method, path, json=body)
+
+
+MALFORMED = [
+    ("POST", "/products", b'{"sku": "A-1", "name": '),
+    ("PATCH", "/products/{product}", b"{'single': 'quotes'}"),
+    ("POST", "/products", b"[1, 2, 3]"),
+    ("PUT", "/products/{product}/price", b'"19.99"'),
+    ("POST", "/categories", b"null"),
+    ("POST", "/products", b'{"sku": "A-2", "name": "\\ud800"}'),  # a lone surrogate is not text
+    ("POST", "/products", b'{"sku": "A-3", "name": "n", "attributes": {"x": NaN}}'),
+    ("POST", "/products", b'{"attributes": ' + b"[" * 5000 + b"]" * 5000 + b"}"),
+    ("POST", "/products/{product}/discounts", b'{"id": "\\udc00", "kind": "percentage", "value": "5"}'),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "raw"), MALFORMED)
+def test_a_body_that_is_not_a_json_object_is_malformed(admin: Client, ids, method, path, raw):
+    problem(send(admin, method, path, ids, raw=raw), 400)
+
+
+INVALID = [
+    ("POST", "/products", {"sku": "bad sku!", "name": "Boot"}, "sku"),
+    ("POST", "/products", {"sku": "NO-NAME"}, "name"),
+    ("POST", "/products", {"sku": "X-1", "name": "Boot", "colour": "red"}, "colour"),
+    ("POST", "/products", {"sku": "X-2", "name": "Boot", "categoryIds": ["not-a-uuid"]}, "categoryIds"),
+    ("POST", "/products", {"sku": "X-3", "name": "Boot", "categoryIds": [UNKNOWN]}, "categoryIds"),
+    ("PATCH", "/products/{product}", {"name": ""}, "name"),
+    ("PUT", "/products/{product}/price", {"amount": "19.999", "currency": "EUR"}, "amount"),
+    ("PUT", "/products/{product}/price", {"amount": 19.99, "currency": "EUR"}, "amount"),
+    ("PUT", "/products/{product}/price", {"amount": "nineteen", "currency": "EUR"}, "amount"),
+    ("PUT", "/products/{product}/price", {"amount": "1E+2", "currency": "EUR"}, "amount"),
+    ("PUT", "/products/{product}/price", {"amount": "-1.00", "currency": "EUR"}, "amount"),
+    ("PUT", "/products/{product}/price", {"amount": "1.00", "currency": "XYZ"}, "currency"),
+    ("PUT", "/products/{product}/price", {"amount": "1.00", "currency": "EUR",
+                                          "effectiveFrom": "2030-01-01T00:00:00"}, "effectiveFrom"),
+    ("PUT", "/products/{product}/price", {"amount": "1.00", "currency": "EUR",
+                                          "effectiveFrom": "9999-12-31T23:00:00-05:00"}, "effectiveFrom"),
+    ("POST", "/products/{product}/discounts", {"kind": "percentage", "value": "101"}, "value"),
+    ("POST", "/products/{product}/discounts", {"kind": "bogus", "value": "1"}, "kind"),
+    ("POST", "/products/{product}/discounts", {"id": "a/b", "kind": "percentage", "value": "1"}, "id"),
+    ("POST", "/products/{product}/discounts", {"kind": "percentage", "value": "1",
+                                               "validFrom": "0001-01-01T00:00:00+05:00"}, "validFrom"),
+    ("POST", "/categories", {"name": "Orphan", "parentId": UNKNOWN}, "parentId"),
+    ("POST", "/categories/{category}/move", {"parentId": UNKNOWN}, "parentId"),
+    ("POST", "/categories/{category}/move", {}, "parentId"),
+    ("GET", "/products?limit=0", None, "limit"),
+    ("GET", "/products?status=lost", None, "status"),
+    ("GET", "/products?minPrice=5", None, "currency"),
+    ("GET", "/products?currency=XYZ", None, "currency"),
+    ("GET", "/products?cursor=not-a-cursor", None, "cursor"),
+    ("GET", "/products/{product}?version=99999999999999999999", None, "version"),
+    ("GET", "/products/{product}?asOf=yesterday", None, "asOf"),
+    ("GET", "/products/{product}/price?currency=EUR&at=9999-12-31T23:00:00-05:00", None, "at"),
+    ("GET", "/products/{product}/price", None, "currency"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), INVALID)
+def test_invalid_fields_are_named_one_by_one(admin: Client, ids, method, path, body, field):
+    details = problem(send(admin, method, path, ids, body), 422)
+    assert field in details["errors"] and all(isinstance(m, str) for m in details["errors"][field]), details
+
+
+NOT_FOUND = [
+    ("GET", f"/products/{UNKNOWN}"), ("PATCH", f"/products/{UNKNOWN}"), ("POST", f"/products/{UNKNOWN}/activate"),
+    ("GET", f"/products/{UNKNOWN}/history"), ("PUT", f"/products/{UNKNOWN}/price"),
+    ("GET", f"/categories/{UNKNOWN}"), ("DELETE", f"/categories/{UNKNOWN}"),
+    ("PUT", f"/products/{{product}}/categories/{UNKNOWN}"), ("DELETE", "/products/{product}/discounts/no-such"),
+    ("GET", "/products/not-a-uuid"), ("GET", "/no/such/route"), ("GET", "/products/{product}/price?currency=JPY"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), NOT_FOUND)
+def test_unknown_things_are_not_found(admin: Client, ids, method, path):
+    body = {"name": "x"} if method == "PATCH" else {"amount": "1", "currency": "EUR"} if method == "PUT" else None
+    problem(send(admin, method, path, ids, body), 404)
+
+
+CONFLICTS = [
+    ("POST", "/products", {"sku": "{sku}", "name": "Twin"}, "taken"),
+    ("POST", "/categories", {"name": "Twin", "slug": "{slug}"}, "taken"),
+    ("POST", "/products/{retired}/activate", None, "discontinued"),
+    ("PATCH", "/products/{retired}", {"name": "Revived"}, "discontinued"),
+    ("PUT", "/products/{retired}/price", {"amount": "5.00", "currency": "EUR"}, "discontinued"),
+    ("POST", "/products/{product}/deactivate", None, "active"),
+    ("DELETE", "/categories/{category}", None, "products"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "words"), CONFLICTS)
+def test_commands_that_break_a_rule_conflict(admin: Client, ids, method, path, body, words):
+    if body is not None:
+        body = {key: value.format(**ids) for key, value in body.items()}
+    assert words in problem(send(admin, method, path, ids, body), 409)["detail"]
+
+
+def test_activating_a_product_without_a_price_conflicts(admin: Client, ids):
+    product = create_product(admin, "Unpriced", [ids["category"]])
+    assert "price" in problem(admin.post(f"/products/{product['id']}/activate"), 409)["detail"]
+
+
+def test_a_stale_if_match_is_a_failed_precondition_and_changes_nothing(admin: Client):
+    product = create_product(admin, "Versioned")
+    ok(admin.patch(f"/products/{product['id']}", {"name": "Second"}, headers={"If-Match": '"1"'}))
+    for stale in ('"1"', 'W/"1"', '"7"', "garbage"):
+        problem(admin.patch(f"/products/{product['id']}", {"name": "Third"}, headers={"If-Match": stale}), 412)
+    assert ok(admin.get(f"/products/{product['id']}"))["version"] == 2
+    problem(admin.put(f"/products/{product['id']}/price", {"amount": "3.00", "currency": "EUR"},
+                      headers={"If-Match": '"5"'}), 412)
+
+
+def token(claims: dict[str, Any], secret: str = SECRET) -> dict[str, str]:
+    return {"Authorization": "Bearer " + jwt.encode(claims, secret, algorithm="HS256")}
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"Authorization": "Basic YWxpY2U6c2VjcmV0"}, {"Authorization": "Bearer not.a.jwt"},
+    token({"sub": "mallory", "roles": ["admin"], "exp": time.time() + 600}, "another-secret-of-at-least-32-bytes!"),
+    token({"sub": "late", "roles": ["admin"], "exp": time.time() - 60}),
+    token({"sub": "no-expiry", "roles": ["admin"]}),
+    token({"sub": "odd", "roles": "admin", "exp": time.time() + 600}),
+], ids=["none", "basic", "garbage", "bad-signature", "expired", "no-exp", "roles-not-a-list"])
+def test_requests_without_a_valid_bearer_token_are_unauthorized(server: str, headers):
+    anonymous = Client(server, roles=())
+    problem(anonymous.get("/products", headers=headers), 401)
+    problem(anonymous.post("/products", {"sku": unique("anon"), "name": "x"}, headers=headers), 401)
+
+
+def test_roles_limit_what_a_user_may_do(server: str, ids):
+    viewer, editor = Client(server, "vic", ("viewer",)), Client(server, "eddie", ("editor",))
+    pricing = Client(server, "penny", ("pricing",))
+    product = f"/products/{ids['product']}"
+    problem(viewer.post("/products", {"sku": unique("v"), "name": "x"}), 403)
+    problem(viewer.patch(product, {"name": "x"}), 403)
+    problem(editor.delete(product), 403)
+    problem(editor.delete(f"/categories/{ids['category']}"), 403)
+    problem(editor.put(f"{product}/price", {"amount": "1.00", "currency": "EUR"}), 403)
+    problem(editor.post(f"{product}/discounts", {"kind": "percentage", "value": "5"}), 403)
+    problem(pricing.patch(product, {"name": "x"}), 403)
+    ok(viewer.get(product))
+    assert ok(admin_of(server).get(product))["name"] == "Target"
+
+
+def admin_of(server: str) -> Client:
+    return Client(server, "errors-admin", ("admin",))
+
+
+def test_bad_input_leaves_the_catalog_working(admin: Client, ids):
+    """Refused writes leave nothing behind: the next write to the same product goes through."""
+    product = create_product(admin, "Survivor", price="10.00")
+    path = f"/products/{product['id']}/discounts"
+    raw = b'{"id": "\\ud800", "kind": "percentage", "value": "5"}'
+    problem(admin.request("POST", path, data=raw, headers={"Content-Type": "application/json"}), 400)
+    ok(admin.post(path, {"id": "fine", "kind": "percentage", "value": "5"}), 201)
+    assert ok(admin.get(f"/products/{product['id']}"))["prices"]["EUR"]["effective"] == "9.50"
+    assert ok(admin.get(f"/products/{uuid.UUID(product['id'])}/history"))["items"][-1]["eventType"] == "DiscountAdded"
