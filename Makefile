@@ -35,4 +35,5 @@ test: install services
 	$(BIN)/python -m pytest -n 2 tests --ignore=tests/bench
 
 bench: install services
+	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(BIN)/python -m tests.bench

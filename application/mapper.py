@@ -43,9 +43,12 @@ class _EventCodec:
         self.fields = [(field.name, *_converters_for(hints[field.name]))
                        for field in dataclasses.fields(event_class)]
         self.plain = all(encode is _identity for _, encode, _ in self.fields)
+        # fields that default to None are left out when None: an event carries what changed
+        self.optional = frozenset(field.name for field in dataclasses.fields(event_class) if field.default is None)
 
     def encode(self, event: DomainEvent) -> dict[str, Any]:
-        return {name: encode(getattr(event, name)) for name, encode, _ in self.fields}
+        data = {name: encode(getattr(event, name)) for name, encode, _ in self.fields}
+        return {name: value for name, value in data.items() if value is not None or name not in self.optional}
 
     def decode(self, data: Mapping[str, Any]) -> DomainEvent:
         if self.plain:

@@ -26,6 +26,7 @@ DRAFT, ACTIVE, INACTIVE, DISCONTINUED = "draft", "active", "inactive", "disconti
 STATUSES = (DRAFT, ACTIVE, INACTIVE, DISCONTINUED)
 ATTRIBUTE_KEY_MAX = 100
 ATTRIBUTES_MAX = 200
+ATTRIBUTE_TEXT_MAX = 1000
 
 
 def attributes(raw: Mapping[str, Any], field: str = "attributes") -> dict[str, AttributeValue]:
@@ -47,6 +48,8 @@ def _attribute_value(key: str, value: object, field: str) -> AttributeValue:
         raise InvalidValue(f"{field}.{key}", "must be a finite number")
     if not isinstance(value, (str, int, float, bool)):
         raise InvalidValue(f"{field}.{key}", "must be a string, number or boolean")
+    if isinstance(value, str) and len(value) > ATTRIBUTE_TEXT_MAX:
+        raise InvalidValue(f"{field}.{key}", f"must be at most {ATTRIBUTE_TEXT_MAX} characters")
     return value
 
 

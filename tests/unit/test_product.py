@@ -226,3 +226,10 @@ def test_removing_a_category_that_is_not_a_uuid_is_refused():
         product.remove_from_category("shoes")
     assert refused.value.field == "categoryId"
     assert product.category_ids == {CATEGORY_ID}
+
+
+def test_an_attribute_text_longer_than_a_thousand_characters_is_refused():
+    product = given(Product, PRODUCT_ID, product_created())
+
+    with pytest.raises(InvalidValue, match="at most 1000"):
+        product.change_attributes({"notes": "x" * 1001})

@@ -12,7 +12,7 @@ import pytest
 from application.envelope import StoredEvent
 from application.errors import UnknownEventVersion
 from application.mapper import EventMapper
-from domain.events import PriceChanged, ProductCreated
+from domain.events import ALL_EVENTS, PriceChanged, ProductCreated, ProductDetailsUpdated
 from domain.events.base import DomainEvent
 from domain.product import Product
 from tests.unit.catalog import Catalog
@@ -149,3 +149,14 @@ def stored_in(stream: str, number: int, event_type: str, data: dict[str, Any], a
     """A version-1 event of the pricing stream, as the store holds it."""
     return StoredEvent(stream, number, str(uuid.UUID(int=number)), event_type, 1, "price", data, at, "alice",
                        "request-1", "command-1")
+
+
+def test_a_details_update_stores_only_the_fields_that_changed_and_reads_back_whole():
+    mapper = EventMapper(ALL_EVENTS)
+    event = ProductDetailsUpdated(brand="Acme")
+
+    data = mapper.to_data(event)
+
+    assert data == {"brand": "Acme"}
+    stored = StoredEvent("p", 2, "e", "ProductDetailsUpdated", 1, "product", data, NOW, "u", "c", "k")
+    assert mapper.to_event(stored) == event
