@@ -1,6 +1,8 @@
 """Dispatches each command to its handler inside a fresh unit of work."""
 
 import logging
+import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -13,7 +15,8 @@ from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 Listener = Callable[[list[StoredEvent]], None]
-CONFLICT_RETRIES = 5
+CONFLICT_RETRIES = 10
+BACKOFF_BASE_S, BACKOFF_CAP_S = 0.002, 0.1  # full jitter: concurrent losers do not collide again in step
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class MessageBus:
             except ConcurrencyError:
                 if getattr(command, "expected_version", None) is not None or attempt == CONFLICT_RETRIES:
                     raise
+                time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
                 continue
             self._notify(events)
             return CommandResult(aggregate.id, aggregate.version, events)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.table import Table
 
+from tests.bench import amqp_throughput, dynamodb_usage, http_throughput
 from tests.bench import catalog_workloads as ours
-from tests.bench import dynamodb_usage, http_throughput
 from tests.bench import reference_eventsourcing as reference
 
 
@@ -81,6 +81,21 @@ def run_dynamodb(console: Console) -> None:
     console.print("capacity units are what the endpoint reports; moto reports none for transactions")
 
 
+def run_amqp(console: Console) -> None:
+    figures = amqp_throughput.measure()
+    table = Table(title=f"RabbitMQ, {figures.message_bytes}-byte messages, same run")
+    for column in ("what", "per second", "ratio to raw publishing"):
+        table.add_column(column)
+    raw = figures.raw_publish_per_s
+    table.add_row("relay: outbox -> exchange, batched confirms, checkpoint advanced",
+                  f"{figures.relay_events_per_s:.0f}", f"{figures.relay_to_raw:.2f} (target >= 0.60)")
+    table.add_row("raw pika basic_publish, no confirms", f"{raw:.0f}", "1.00")
+    table.add_row("one confirm per message (for contrast)", f"{figures.confirm_each_per_s:.0f}",
+                  f"{figures.confirm_each_per_s / raw:.2f}")
+    table.add_row("command consumer, end to end", f"{figures.consumer_commands_per_s:.0f}", "")
+    console.print(table)
+
+
 def _duration(seconds: float) -> str:
     return f"{seconds * 1e3:.2f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.0f} µs"
 
@@ -90,7 +105,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="operations per timed run of (a), (b), (c)")
     parser.add_argument("--large", type=int, default=5, help="loads per timed run of (d)")
     parser.add_argument("--synchronous", nargs="+", default=["NORMAL", "FULL"])
-    parser.add_argument("--only", choices=["core", "http", "dynamodb"], help="run one part only")
+    parser.add_argument("--only", choices=["core", "http", "dynamodb", "amqp"], help="run one part only")
     args = parser.parse_args()
     console = Console()
     started = time.perf_counter()
@@ -101,6 +116,8 @@ def main() -> None:
         run_http(console)
     if args.only in (None, "dynamodb"):
         run_dynamodb(console)
+    if args.only in (None, "amqp"):
+        run_amqp(console)
     console.print(f"benchmark took {time.perf_counter() - started:.0f} s; "
                   + ", ".join(f"{level}: {'all targets met' if ok else 'targets missed'}"
                               for level, ok in results.items()))
