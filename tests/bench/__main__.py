@@ -33,6 +33,9 @@ def workloads(n: int, large: int) -> list[Workload]:
     return [
         Workload("(a) get, change, save a price", lambda s: ours.change_price_seconds(n, synchronous=s),
                  lambda s: reference.change_price_seconds(n, synchronous=s), ">= 2x", speedup(2)),
+        Workload("(a) the same, our aggregate cache off",
+                 lambda s: ours.change_price_seconds(n, synchronous=s, aggregate_cache=0),
+                 lambda s: reference.change_price_seconds(n, synchronous=s), "(for reference)", lambda *_: True),
         Workload("(b) create", lambda s: ours.create_seconds(n, synchronous=s),
                  lambda s: reference.create_seconds(n, synchronous=s), ">= 2x", speedup(2)),
         Workload("(c) load a 10-event aggregate", lambda s: ours.load_small_seconds(n, synchronous=s),
