@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml setup.cfg
 run: install
 	$(BIN)/product-service init
 	@echo "Serving on http://$(HOST):$(PORT)/api/v1 -- get a token in another terminal with:"
-	@echo "  TOKEN=\$$($(BIN)/product-service token --user $$USER --role admin)"
+	@echo "  TOKEN=\$$($(BIN)/product-service token --user you --role admin)"
 	$(BIN)/product-service serve --host $(HOST) --port $(PORT)
 
 services:
