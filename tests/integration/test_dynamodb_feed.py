@@ -1,38 +1,22 @@
 """The DynamoDB feed over several shards, against a moto server over HTTP.
 
-The shared contract runs the DynamoDB store with one shard (see tests/contract/
-test_dynamodb_store.py); these tests cover what only several shards and several writer
-processes show: stable shard choice, gap-free positions per shard, readers and the outbox.
+The shared contract covers one writer process; these tests cover what only several shards and
+several writer processes show: stable shard choice, gap-free positions per shard, readers and the outbox.
 """
 
 import threading
-import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from adapters.dynamodb import DynamoDBEventStore, create_dynamodb_client, create_tables
+from adapters.dynamodb import DynamoDBEventStore
 from application.envelope import StoredEvent
 from application.errors import ConcurrencyError
 from tests.contract.stream_builders import events_for, new_id
-from tests.dynamodb_emulator import REGION, moto_server, moto_session
 
 SHARDS = 4
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    with moto_server() as endpoint:
-        yield create_dynamodb_client(REGION, endpoint_url=endpoint, session=moto_session())
-
-
-@pytest.fixture
-def table(client: Any) -> str:
-    name = f"feed-{uuid.uuid4().hex[:12]}"
-    create_tables(client, name)
-    return name
 
 
 @pytest.fixture

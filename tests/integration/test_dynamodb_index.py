@@ -6,29 +6,18 @@ when absent, or raced against a release. Against a moto server over HTTP.
 """
 
 import threading
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from adapters.dynamodb import DynamoDBEventStore, create_dynamodb_client, create_tables
+from adapters.dynamodb import DynamoDBEventStore
 from application.envelope import IndexChanges
 from application.errors import MissingReference, StillReferenced
 from tests.contract.stream_builders import events_for, new_id
-from tests.dynamodb_emulator import REGION, moto_server, moto_session
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    with moto_server() as endpoint:
-        yield create_dynamodb_client(REGION, endpoint_url=endpoint, session=moto_session())
 
 
 @pytest.fixture
-def store(client: Any) -> DynamoDBEventStore:
-    table = f"index-{uuid.uuid4().hex[:12]}"
-    create_tables(client, table)
+def store(client: Any, table: str) -> DynamoDBEventStore:
     return DynamoDBEventStore(client, table)
 
 

@@ -1,7 +1,6 @@
 """The DynamoDB store at DynamoDB's limits, when DynamoDB fails, and what it counts; over HTTP, moto."""
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,24 +15,11 @@ from adapters.dynamodb import (
 from application.envelope import Snapshot
 from application.errors import AppendRefused, StoreUnavailable
 from tests.contract.stream_builders import EPOCH, events_for, new_id
-from tests.dynamodb_emulator import REGION, moto_server, moto_session
+from tests.dynamodb_emulator import REGION, moto_session
 
 LARGE_STREAM = 5_000
 LARGE_PAYLOAD = "x" * 10_000
 ONE_MEGABYTE = 1_000_000  # a Query returns at most this much per page
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    with moto_server() as endpoint:
-        yield create_dynamodb_client(REGION, endpoint_url=endpoint, session=moto_session())
-
-
-@pytest.fixture
-def table(client: Any) -> str:
-    name = f"limits-{uuid.uuid4().hex[:12]}"
-    create_tables(client, name)
-    return name
 
 
 @pytest.fixture
