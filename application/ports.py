@@ -41,6 +41,11 @@ class EventStore(abc.ABC):
         """How many independent shards the global feed has (each gap-free on its own)."""
 
     @abc.abstractmethod
+    def feed_head(self, shard: int) -> int:
+        """The last position given out in a shard (0 when it is empty): the feed of a sound store
+        holds every position from 1 up to it."""
+
+    @abc.abstractmethod
     def stream_ids(self) -> Iterator[str]:
         """Every entity that has a stream (for verification and maintenance)."""
 
@@ -76,6 +81,11 @@ class Outbox(abc.ABC):
     @abc.abstractmethod
     def mark_published(self, events: Sequence[StoredEvent]) -> None:
         """Records that the broker confirmed these events."""
+
+    @abc.abstractmethod
+    def backlog(self) -> dict[int, int]:
+        """Per feed shard, how many committed events the broker has not confirmed yet; cheap
+        (a head and a checkpoint per shard, never a read of the events)."""
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from typing import Any
 
 from adapters.dynamodb.client import DynamoDBClient, DynamoDBGateway
 from adapters.dynamodb.commit import Committer
-from adapters.dynamodb.feed import read_shard, shard_of
-from adapters.dynamodb.items import event_from_item, number, text
+from adapters.dynamodb.feed import feed_key, read_shard, shard_of
+from adapters.dynamodb.items import event_from_item, integer, number, text
 from adapters.dynamodb.outbox import OutboxCheckpoints
-from adapters.dynamodb.tables import CLAIM_ENTRY, REFERENCE_PREFIX, DynamoDBTables
+from adapters.dynamodb.tables import CLAIM_ENTRY, REFERENCE_PREFIX, SHARD_HEAD_POSITION, DynamoDBTables
 from adapters.dynamodb.usage import DynamoDBUsage
 from adapters.validation import check_writes
 from application.envelope import NO_INDEX_CHANGES, IndexChanges, StoredEvent, StreamWrite, format_timestamp
@@ -73,6 +73,13 @@ class DynamoDBEventStore(EventStore, Outbox):
     def feed_shards(self) -> int:
         return self.shards
 
+    def feed_head(self, shard: int) -> int:
+        if not 0 <= shard < self.shards:
+            return 0
+        response = self.gateway.call("get_item", TableName=self.tables.feed, ConsistentRead=True,
+                                     Key=feed_key(shard, SHARD_HEAD_POSITION))
+        return integer(response.get("Item", {}), "lastPosition")
+
     def stream_ids(self) -> Iterator[str]:
         pages = self.gateway.pages("scan", TableName=self.tables.streams, ConsistentRead=True,
                                    ProjectionExpression="entityId")
@@ -107,3 +114,8 @@ class DynamoDBEventStore(EventStore, Outbox):
                 checkpoint += 1
             if checkpoint > start:
                 self._checkpoints.advance(shard, checkpoint)
+
+    def backlog(self) -> dict[int, int]:
+        """One GetItem per shard head and one BatchGetItem for the checkpoints."""
+        checkpoints = self._checkpoints.read()
+        return {shard: max(0, self.feed_head(shard) - published) for shard, published in checkpoints.items()}

@@ -76,6 +76,10 @@ class MemoryEventStore(EventStore, Outbox):
     def feed_shards(self) -> int:
         return 1
 
+    def feed_head(self, shard: int) -> int:
+        with self._lock:
+            return len(self._feed) if shard == 0 else 0
+
     def stream_ids(self) -> Iterator[str]:
         with self._lock:
             return iter(list(self._streams))
@@ -97,6 +101,10 @@ class MemoryEventStore(EventStore, Outbox):
         with self._lock:
             for event in events:
                 self._unpublished.pop(event.position, None)
+
+    def backlog(self) -> dict[int, int]:
+        with self._lock:
+            return {0: len(self._unpublished)}
 
 
 def _decoded(event: StoredEvent) -> StoredEvent:

@@ -75,6 +75,12 @@ class SQLiteEventStore(EventStore, Outbox):
     def feed_shards(self) -> int:
         return 1
 
+    def feed_head(self, shard: int) -> int:
+        if shard != 0:
+            return 0
+        with self.database.read() as cursor:
+            return int(cursor.execute("SELECT coalesce(max(position), 0) FROM events").fetchone()[0])
+
     def stream_ids(self) -> Iterator[str]:
         with self.database.read() as cursor:
             rows = cursor.execute("SELECT DISTINCT entity_id FROM events ORDER BY entity_id").fetchall()
@@ -105,6 +111,12 @@ class SQLiteEventStore(EventStore, Outbox):
                 checkpoint += 1
             cursor.execute("INSERT INTO checkpoints (name, position) VALUES ('outbox', ?) "
                            "ON CONFLICT (name) DO UPDATE SET position = excluded.position", (checkpoint,))
+
+    def backlog(self) -> dict[int, int]:
+        with self.database.read() as cursor:
+            (behind,) = cursor.execute(f"SELECT coalesce(max(position), 0) - ({OUTBOX_CHECKPOINT}) "
+                                       "FROM events").fetchone()
+        return {0: max(0, int(behind))}
 
 
 def _row(event: StoredEvent) -> tuple[Any, ...]:

@@ -79,6 +79,9 @@ def _check_shard(store: EventStore, shard: int, locations: dict[str, tuple[str, 
         if after == before:  # a store that answers a page with nothing newer would loop forever
             problems.append(f"feed shard {shard} does not advance past position {after}")
             break
+    if (head := store.feed_head(shard)) > after:  # readers stop at a gap, so what follows it is unseen
+        problems.append(f"feed shard {shard}: positions missing: {after + 1} and maybe more "
+                        f"(readers stop there; the shard's head is at {head})")
     return count
 
 

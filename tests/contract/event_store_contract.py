@@ -134,6 +134,15 @@ class EventStoreContract(abc.ABC):
         rest = store.read_feed(shard, page[-1].position, limit=100)
         assert [e.sequence_number for e in page + rest] == list(range(1, 8))
 
+    def test_each_shard_head_is_its_last_position(self, store: EventStore) -> None:
+        assert [store.feed_head(shard) for shard in range(store.feed_shards())] == [0] * store.feed_shards()
+        for _ in range(3):
+            entity = new_id()
+            store.append(entity, 0, events_for(entity, 1, 2))
+        feed = _whole_feed(store)
+        for shard in range(store.feed_shards()):
+            assert store.feed_head(shard) == max((e.position for e in feed if e.shard == shard), default=0)
+
     def test_the_outbox_holds_each_committed_event_until_published(self, store: EventStore) -> None:
         assert isinstance(store, Outbox)
         entity = new_id()
@@ -141,6 +150,18 @@ class EventStoreContract(abc.ABC):
         assert [e.event_id for e in store.pending()] == [e.event_id for e in committed]
         store.mark_published(committed[:2])
         assert [e.event_id for e in store.pending()] == [committed[2].event_id]
+
+    def test_the_backlog_counts_per_shard_what_is_not_yet_published(self, store: EventStore) -> None:
+        assert isinstance(store, Outbox)
+        assert store.backlog() == dict.fromkeys(range(store.feed_shards()), 0)
+        entity = new_id()
+        committed = store.append(entity, 0, events_for(entity, 1, 3))
+        shard = _shard_of(store, entity)
+        assert store.backlog() == {**dict.fromkeys(range(store.feed_shards()), 0), shard: 3}
+        store.mark_published(committed[:2])
+        assert store.backlog()[shard] == 1
+        store.mark_published(committed[2:])
+        assert sum(store.backlog().values()) == 0
 
     def test_a_failed_append_leaves_nothing_in_the_outbox(self, store: EventStore) -> None:
         assert isinstance(store, Outbox)

@@ -12,9 +12,14 @@ from tests.dynamodb_emulator import REGION, moto_server, moto_session
 
 
 @pytest.fixture(scope="session")
-def client() -> Iterator[Any]:
+def dynamodb_endpoint() -> Iterator[str]:
     with moto_server() as endpoint:
-        yield create_dynamodb_client(REGION, endpoint_url=endpoint, session=moto_session())
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def client(dynamodb_endpoint: str) -> Any:
+    return create_dynamodb_client(REGION, endpoint_url=dynamodb_endpoint, session=moto_session())
 
 
 @pytest.fixture
