@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -152,23 +152,28 @@ def service_container(data_dir: Path, url: str, topology: Topology | None = None
     return container
 
 
-def service_environment(data_dir: Path, url: str) -> dict[str, str]:
+def service_environment(data_dir: Path, url: str, extra: Mapping[str, str] = {}) -> dict[str, str]:
+    """The service's settings on `data_dir` and `url`; `extra` adds or overrides (another event store)."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("PRODUCT_SERVICE_")}
     return {**env, "PRODUCT_SERVICE_DATA_DIR": str(data_dir), "PRODUCT_SERVICE_BROKER": "rabbitmq",
-            "PRODUCT_SERVICE_SQLITE_SYNCHRONOUS": "NORMAL", "AMQP_URL": url}
+            "PRODUCT_SERVICE_SQLITE_SYNCHRONOUS": "NORMAL", "AMQP_URL": url, **extra}
 
 
-def run_service(data_dir: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_service(data_dir: Path, url: str, *args: str,
+                extra: Mapping[str, str] = {}) -> subprocess.CompletedProcess[str]:
     """`product-service <args>` to its end."""
-    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args], env=service_environment(data_dir, url),
+    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args],
+                          env=service_environment(data_dir, url, extra),
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-def start_service(data_dir: Path, url: str, *args: str, log_name: str = "") -> "subprocess.Popen[str]":
+def start_service(data_dir: Path, url: str, *args: str, log_name: str = "",
+                  extra: Mapping[str, str] = {}) -> "subprocess.Popen[str]":
     """`product-service <args>` in the background, its output in `<data_dir>/<log_name>.log` (by
     default the subcommand's name)."""
     log = (data_dir / f"{log_name or args[0]}.log").open("w")
-    return subprocess.Popen([sys.executable, "-m", "entrypoints.cli", *args], env=service_environment(data_dir, url),
+    return subprocess.Popen([sys.executable, "-m", "entrypoints.cli", *args],
+                            env=service_environment(data_dir, url, extra),
                             stdout=log, stderr=subprocess.STDOUT, text=True)
 
 

@@ -19,7 +19,7 @@ def dynamodb_endpoint() -> Iterator[str]:
         yield endpoint
 
 
-def _store_environment(store: str, request: pytest.FixtureRequest) -> dict[str, str]:
+def store_environment(store: str, request: pytest.FixtureRequest) -> dict[str, str]:
     if store == "sqlite":
         return {}
     return {"PRODUCT_SERVICE_EVENT_STORE": "dynamodb",
@@ -31,7 +31,7 @@ def _store_environment(store: str, request: pytest.FixtureRequest) -> dict[str, 
 @pytest.fixture(scope="session", params=["sqlite", "dynamodb"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir: Path = tmp_path_factory.mktemp(f"shared-catalog-{request.param}")
-    with running_server(data_dir, _store_environment(request.param, request)) as base:
+    with running_server(data_dir, store_environment(request.param, request)) as base:
         yield base
 
 

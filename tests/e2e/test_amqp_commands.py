@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.amqp_scenarios import CommandClient, new_id, run_service, start_service, wait_for
+from tests.e2e.conftest import store_environment
 from tests.e2e.server import Client, running_server
 from tests.rabbitmq_broker import bind_listener, channel_to, consumer_count, drain, fresh_vhost
 
@@ -38,12 +39,15 @@ def stop(process: "subprocess.Popen[str]") -> int:
     return process.wait(timeout=15)
 
 
-def test_commands_sent_as_messages_are_answered_published_and_readable_over_http(tmp_path: Path, url: str):
-    assert run_service(tmp_path, url, "init").returncode == 0
-    consumer = start_service(tmp_path, url, "consume")  # starting while the server starts
-    projector = start_service(tmp_path, url, "project")
+@pytest.mark.parametrize("store", ["sqlite", "dynamodb"])
+def test_commands_sent_as_messages_are_answered_published_and_readable_over_http(tmp_path: Path, url: str, store: str,
+                                                                                request: pytest.FixtureRequest):
+    stores = store_environment(store, request)
+    assert run_service(tmp_path, url, "init", extra=stores).returncode == 0
+    consumer = start_service(tmp_path, url, "consume", extra=stores)  # starting while the server starts
+    projector = start_service(tmp_path, url, "project", extra=stores)
     with channel_to(url) as channel, running_server(tmp_path, {"PRODUCT_SERVICE_BROKER": "rabbitmq",
-                                                              "AMQP_URL": url}) as base:
+                                                              "AMQP_URL": url, **stores}) as base:
         downstream = bind_listener(channel, "product.events")
         wait_for(lambda: consumer_count(url, "product.commands") == consumer_count(url, "product.projections") == 1,
                  timeout_s=60)
