@@ -5,6 +5,7 @@ from typing import TypeVar
 
 from application.aggregate_cache import AggregateCache
 from application.envelope import Snapshot, StoredEvent
+from application.errors import NotFound
 from application.mapper import EventMapper
 from application.ports import EventStore, SnapshotStore
 from domain.aggregate import Aggregate
@@ -22,7 +23,10 @@ class AggregateRepository:
 
     def load(self, cls: type[A], entity_id: str, up_to_version: int | None = None,
              up_to_time: datetime | None = None) -> tuple[A, datetime | None]:
-        """The aggregate as it was at a version or a moment (or now); version 0 if unknown."""
+        """The aggregate as it was at a version or a moment (or now); version 0 if unknown.
+
+        Ids are unique across aggregate types: a stream of another type is not this aggregate's
+        (NotFound), rather than events this aggregate cannot apply."""
         if up_to_version is None and up_to_time is None and (cached := self.cache.take(cls, entity_id)):
             return self._caught_up(*cached)
         snapshot = self.snapshots.latest(entity_id, cls.SNAPSHOT_SCHEMA, up_to_version, up_to_time)
@@ -30,6 +34,9 @@ class AggregateRepository:
             snapshot = None
         start = snapshot.version if snapshot else 0
         stored = self.store.load(entity_id, start, up_to_version, up_to_time)
+        if stored and stored[0].aggregate_type != cls.AGGREGATE_TYPE:
+            kind = stored[0].aggregate_type
+            raise NotFound(f"{cls.AGGREGATE_TYPE} {entity_id} does not exist (the id is a {kind}'s)")
         aggregate = cls.from_snapshot(entity_id, snapshot.version, snapshot.state) if snapshot else cls(entity_id)
         aggregate.replay(self.mapper.to_events(stored))
         return aggregate, _last_timestamp(stored, snapshot)

@@ -35,9 +35,11 @@ class TemporalQueries:
             raise NotFound(f"product {product_id} had no {currency} price at {at.isoformat()}")
         return quote
 
-    def history(self, entity_id: str) -> list[StoredEvent]:
-        """Every event of the entity's stream, oldest first: the audit trail."""
+    def history(self, entity_id: str, of: type[Aggregate] | None = None) -> list[StoredEvent]:
+        """Every event of the entity's stream, oldest first: the audit trail; with `of`, only when
+        the stream is one of that aggregate type (a product's id names no category)."""
         events = self.repository.history(values.entity_id(entity_id))
-        if not events:
-            raise NotFound(f"{entity_id} has no history")
+        if not events or (of is not None and events[0].aggregate_type != of.AGGREGATE_TYPE):
+            raise NotFound(f"{entity_id} has no history" if of is None else
+                           f"{of.AGGREGATE_TYPE} {entity_id} has no history")
         return events

@@ -5,7 +5,6 @@ from typing import Any
 import flask
 import flask_smorest
 import orjson
-from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from entrypoints.http.problems import Problem
@@ -13,15 +12,22 @@ from entrypoints.http.problems import Problem
 
 class RequestParser(FlaskParser):
     """A body the stores could not keep (a lone surrogate, NaN, nesting beyond 1024 levels) is
-    malformed (400) here rather than a 500 later; so is JSON that is not an object."""
+    malformed (400) here rather than a 500 later; so is JSON that is not an object.
+
+    Every JSON body this API takes is required (the OpenAPI document says so): a missing or blank
+    body, one sent as another media type, or bytes that are not UTF-8 are malformed too, rather
+    than an empty object (webargs reads an undecodable body as no body at all)."""
 
     def _raw_load_json(self, req: flask.Request) -> Any:
         if not is_json_request(req):
-            return core.missing
+            raise Problem(400, "Malformed request", "send the body as a JSON object, Content-Type: application/json")
         body = req.get_data(cache=True)
         if not body.strip():
-            return core.missing
-        data = orjson.loads(body)  # its JSONDecodeError is json's: webargs answers 400
+            raise Problem(400, "Malformed request", "the body must be a JSON object")
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError as error:
+            raise Problem(400, "Malformed request", f"the body is not valid JSON: {error}") from None
         if not isinstance(data, dict):
             raise Problem(400, "Malformed request", "the body must be a JSON object")
         return data
@@ -29,3 +35,16 @@ class RequestParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
     ARGUMENTS_PARSER = RequestParser()
+
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        """One schema instance per view, made here: given a class, webargs would build a new
+        instance on every request (schemas keep no state between loads)."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
+    @staticmethod
+    def _prepare_response_doc(doc: dict[str, Any], doc_info: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Documents no `default` response: flask-smorest's is its own application/json `Error`,
+        which this API never sends. Each view lists the problem+json answers it gives instead."""
+        doc = flask_smorest.Blueprint._prepare_response_doc(doc, doc_info, **kwargs)
+        doc.get("responses", {}).pop("default", None)
+        return doc

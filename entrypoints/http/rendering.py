@@ -1,9 +1,12 @@
 """Views of aggregates rebuilt from events, and the shared response shapes."""
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
-from flask import Response, jsonify
+import orjson
+from flask import Response
 from flask_smorest import Blueprint
 
 from application.envelope import StoredEvent, format_timestamp
@@ -11,17 +14,18 @@ from application.messagebus import CommandResult
 from domain.discounts import Discount, PriceQuote
 from domain.pricing import Pricing
 from domain.product import Product
-from entrypoints.http.commanding import etag
+from entrypoints.http.commanding import IDEMPOTENCY_KEY_MAX, etag
 from entrypoints.http.schemas.common import ProblemSchema
 
 ERROR_DESCRIPTIONS = {
-    400: "malformed request (a body that is not a JSON object, a bad Idempotency-Key)",
+    400: "malformed request (a body missing or not a JSON object sent as application/json, a bad Idempotency-Key)",
     401: "missing or invalid bearer token",
     403: "the token's roles do not allow this",
     404: "unknown (or deleted) resource",
     409: "a business rule or a concurrent change refused the command",
     412: "If-Match names a version that is no longer current",
-    422: "invalid fields, with a message per field",
+    422: "invalid fields, with a message per field; or an Idempotency-Key used before for another request",
+    503: "the storage cannot be reached or failed: retry later (a write with the same Idempotency-Key)",
 }
 
 
@@ -37,10 +41,30 @@ def errors(blueprint: Blueprint, *codes: int) -> Callable[[Any], Any]:
     return decorate
 
 
+IF_MATCH = {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+            "description": 'the version the write expects, as its ETag ("3" or W/"3"); 412 when it is not current'}
+IDEMPOTENCY_KEY = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
+    "description": "a retry with the same key answers as the first request did and adds no event; "
+                   "422 when the key was used for a different request"}
+
+
+def request_headers(blueprint: Blueprint, *parameters: dict[str, Any]) -> Callable[[Any], Any]:
+    """Documents the request headers a view reads (a command: Idempotency-Key, and If-Match)."""
+    return blueprint.doc(parameters=list(parameters))  # type: ignore[no-any-return]
+
+
 def json_response(body: Any, status: int = 200, version: int | None = None) -> Response:
-    response = jsonify(body)
-    response.status_code = status
+    """The body as JSON (orjson: the views are plain data, money already decimal text)."""
+    response = Response(orjson.dumps(body, default=_as_text), status, mimetype="application/json")
     return etag(response, version) if version is not None else response
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def no_content(result: CommandResult) -> Response:

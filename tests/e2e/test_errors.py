@@ -195,3 +195,54 @@ def test_an_attribute_text_over_a_thousand_characters_is_an_invalid_field(admin:
     response = admin.post("/products", {"sku": unique("LONG"), "name": "Long", "attributes": {"notes": "x" * 1001}})
 
     assert "attributes.notes" in problem(response, 422)["errors"]
+
+
+ANOTHER_KIND = [  # ids share one space: a product's id names no category, and the other way round
+    ("PATCH", "/categories/{product}", {"name": "x"}), ("POST", "/categories/{product}/move", {"parentId": None}),
+    ("DELETE", "/categories/{product}", None), ("GET", "/categories/{product}/history", None),
+    ("PATCH", "/products/{category}", {"name": "x"}), ("POST", "/products/{category}/activate", None),
+    ("DELETE", "/products/{category}", None), ("PUT", "/products/{category}/price", {"amount": "1", "currency": "EUR"}),
+    ("POST", "/products/{category}/discounts", {"kind": "percentage", "value": "5"}),
+    ("GET", "/products/{category}?version=1", None), ("GET", "/products/{category}/history", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ANOTHER_KIND)
+def test_an_id_of_another_kind_of_entity_is_not_found(admin: Client, ids, method, path, body):
+    problem(send(admin, method, path, ids, body), 404)
+
+
+@pytest.mark.parametrize(("raw", "content_type"), [
+    (None, None), (b"", "application/json"), (b"  ", "application/json"), (b"\xff", "application/json"),
+    (b"\xa0", "application/json"), (b'{"name": "Plain"}', "text/plain"),
+    (b"name=Form", "application/x-www-form-urlencoded"),
+], ids=["no-body", "empty", "blank", "not-utf8", "not-utf8-nbsp", "text-plain", "form"])
+def test_a_body_that_is_missing_not_utf8_or_not_json_is_malformed(admin: Client, ids, raw, content_type):
+    """Every documented request body is required: none of these reads as an empty patch (a 200)."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    problem(admin.request("PATCH", f"/products/{ids['product']}", data=raw, headers=headers), 400)
+    problem(admin.request("POST", "/categories", data=raw, headers=headers), 400)
+
+
+def test_an_idempotency_key_used_for_another_command_is_an_invalid_request(admin: Client, ids):
+    product = create_product(admin, "Keyed", [ids["category"]], price="1.00")["id"]
+    key = {"Idempotency-Key": unique("key")}
+    ok(admin.post(f"/products/{product}/activate", headers=key))
+    assert "different request" in problem(admin.post(f"/products/{product}/deactivate", headers=key), 422)["detail"]
+
+
+def test_the_openapi_document_gives_every_error_as_a_problem_and_no_catch_all(admin: Client):
+    document = ok(admin.get("/openapi.json"))
+    problem_json = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in document["paths"].items():
+        for method, operation in ((m, o) for m, o in operations.items() if m != "parameters"):
+            responses, where = operation["responses"], f"{method.upper()} {path}"
+            assert "default" not in responses, where  # flask-smorest's application/json `Error`: never sent
+            for status in (status for status in responses if int(status) >= 400):
+                if (where, status) != ("GET /api/v1/ready", "503"):  # not ready: the checks, as on 200
+                    assert responses[status]["content"] == problem_json, (where, status)
+            if "412" in responses:  # a command: it reads If-Match and Idempotency-Key, and a reused key is a 422
+                assert "422" in responses, where
+                headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+                assert {"If-Match", "Idempotency-Key"} <= headers, where
+    assert document["paths"]["/api/v1/health"]["get"]["security"] == []  # open to all

@@ -10,12 +10,22 @@ from application.errors import MissingReference
 from application.read_models import ReadModels
 from application.temporal import TemporalQueries
 from domain import commands
+from domain.category import Category
 from entrypoints.containers import Container
 from entrypoints.http.auth import CATALOG, DELETE, READ, requires
 from entrypoints.http.commanding import CommandRunner, expected_version
 from entrypoints.http.parsing import Blueprint
 from entrypoints.http.problems import Problem
-from entrypoints.http.rendering import errors, history_view, json_response, no_content, with_location
+from entrypoints.http.rendering import (
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    errors,
+    history_view,
+    json_response,
+    no_content,
+    request_headers,
+    with_location,
+)
 from entrypoints.http.schemas.categories import (
     CategoryCreateSchema,
     CategoryMoveSchema,
@@ -48,7 +58,8 @@ def _unknown_parent(missing: MissingReference) -> Problem:
 @blp.route("", methods=["POST"])
 @blp.arguments(CategoryCreateSchema)
 @blp.response(201, CategorySchema)
-@errors(blp, 400, 401, 403, 409, 422)
+@errors(blp, 400, 401, 403, 409, 422, 503)
+@request_headers(blp, IDEMPOTENCY_KEY)
 @requires(CATALOG)
 @inject
 def create_category(body: dict[str, Any], runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -64,7 +75,7 @@ def create_category(body: dict[str, Any], runner: CommandRunner = Provide[Contai
 
 @blp.route("", methods=["GET"])
 @blp.response(200, CategoryTreeSchema)
-@errors(blp, 401, 403)
+@errors(blp, 401, 403, 503)
 @requires(READ)
 @inject
 def category_tree(read_models: ReadModels = Provide[Container.read_models]) -> Response:
@@ -73,7 +84,7 @@ def category_tree(read_models: ReadModels = Provide[Container.read_models]) -> R
 
 @blp.route("/<uuid:category_id>", methods=["GET"])
 @blp.response(200, CategorySchema)
-@errors(blp, 401, 403, 404)
+@errors(blp, 401, 403, 404, 503)
 @requires(READ)
 def get_category(category_id: uuid.UUID) -> Response:
     return _category_view(str(category_id))
@@ -82,7 +93,8 @@ def get_category(category_id: uuid.UUID) -> Response:
 @blp.route("/<uuid:category_id>", methods=["PATCH"])
 @blp.arguments(CategoryPatchSchema)
 @blp.response(200, CategorySchema)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422)
+@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
+@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
 @requires(CATALOG)
 @inject
 def patch_category(body: dict[str, Any], category_id: uuid.UUID,
@@ -95,7 +107,8 @@ def patch_category(body: dict[str, Any], category_id: uuid.UUID,
 @blp.route("/<uuid:category_id>/move", methods=["POST"])
 @blp.arguments(CategoryMoveSchema)
 @blp.response(200, CategorySchema)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422)
+@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
+@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
 @requires(CATALOG)
 @inject
 def move_category(body: dict[str, Any], category_id: uuid.UUID,
@@ -110,7 +123,8 @@ def move_category(body: dict[str, Any], category_id: uuid.UUID,
 
 @blp.route("/<uuid:category_id>", methods=["DELETE"])
 @blp.response(204)
-@errors(blp, 400, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
+@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
 @requires(DELETE)
 @inject
 def delete_category(category_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -120,8 +134,8 @@ def delete_category(category_id: uuid.UUID, runner: CommandRunner = Provide[Cont
 
 @blp.route("/<uuid:category_id>/history", methods=["GET"])
 @blp.response(200, HistorySchema)
-@errors(blp, 401, 403, 404)
+@errors(blp, 401, 403, 404, 503)
 @requires(READ)
 @inject
 def category_history(category_id: uuid.UUID, temporal: TemporalQueries = Provide[Container.temporal]) -> Response:
-    return json_response(history_view(str(category_id), temporal.history(str(category_id))))
+    return json_response(history_view(str(category_id), temporal.history(str(category_id), Category)))

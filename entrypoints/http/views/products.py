@@ -21,11 +21,14 @@ from entrypoints.http.commanding import CommandRunner, expected_version
 from entrypoints.http.parsing import Blueprint
 from entrypoints.http.problems import Problem
 from entrypoints.http.rendering import (
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
     errors,
     history_view,
     json_response,
     no_content,
     product_state,
+    request_headers,
     with_location,
 )
 from entrypoints.http.schemas.common import HistorySchema
@@ -57,7 +60,8 @@ def _rendered(status: int = 200) -> Any:
 @blp.route("", methods=["POST"])
 @blp.arguments(ProductCreateSchema)
 @blp.response(201, ProductSchema)
-@errors(blp, 400, 401, 403, 409, 422)
+@errors(blp, 400, 401, 403, 409, 422, 503)
+@request_headers(blp, IDEMPOTENCY_KEY)
 @requires(CATALOG)
 @inject
 def create_product(body: dict[str, Any], runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -70,7 +74,7 @@ def create_product(body: dict[str, Any], runner: CommandRunner = Provide[Contain
 @blp.route("", methods=["GET"])
 @blp.arguments(ProductQuerySchema, location="query")
 @blp.response(200, ProductPageSchema)
-@errors(blp, 400, 401, 403, 422)
+@errors(blp, 400, 401, 403, 422, 503)
 @requires(READ)
 @inject
 def list_products(query: dict[str, Any], read_models: ReadModels = Provide[Container.read_models],
@@ -92,7 +96,7 @@ def list_products(query: dict[str, Any], read_models: ReadModels = Provide[Conta
 @blp.route("/<uuid:product_id>", methods=["GET"])
 @blp.arguments(ProductAtSchema, location="query")
 @blp.response(200, ProductSchema)
-@errors(blp, 401, 403, 404, 422)
+@errors(blp, 401, 403, 404, 422, 503)
 @requires(READ)
 @inject
 def get_product(query: dict[str, Any], product_id: uuid.UUID,
@@ -109,7 +113,8 @@ def get_product(query: dict[str, Any], product_id: uuid.UUID,
 @blp.route("/<uuid:product_id>", methods=["PATCH"])
 @blp.arguments(ProductPatchSchema)
 @blp.response(200, ProductSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422)
+@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
+@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
 @requires(CATALOG)
 @inject
 def patch_product(body: dict[str, Any], product_id: uuid.UUID,
@@ -122,7 +127,8 @@ def patch_product(body: dict[str, Any], product_id: uuid.UUID,
 
 @blp.route("/<uuid:product_id>/activate", methods=["POST"])
 @blp.response(200, ProductSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
+@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
 @requires(CATALOG)
 @inject
 def activate_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -132,7 +138,8 @@ def activate_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Cont
 
 @blp.route("/<uuid:product_id>/deactivate", methods=["POST"])
 @blp.response(200, ProductSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
+@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
 @requires(CATALOG)
 @inject
 def deactivate_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -141,7 +148,8 @@ def deactivate_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Co
 
 @blp.route("/<uuid:product_id>/discontinue", methods=["POST"])
 @blp.response(200, ProductSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
+@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
 @requires(CATALOG)
 @inject
 def discontinue_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -151,7 +159,8 @@ def discontinue_product(product_id: uuid.UUID, runner: CommandRunner = Provide[C
 
 @blp.route("/<uuid:product_id>", methods=["DELETE"])
 @blp.response(204)
-@errors(blp, 400, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
+@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
 @requires(DELETE)
 @inject
 def delete_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -160,7 +169,8 @@ def delete_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Contai
 
 @blp.route("/<uuid:product_id>/categories/<uuid:category_id>", methods=["PUT"])
 @blp.response(200, ProductSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
+@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
 @requires(CATALOG)
 @inject
 def add_to_category(product_id: uuid.UUID, category_id: uuid.UUID,
@@ -174,7 +184,8 @@ def add_to_category(product_id: uuid.UUID, category_id: uuid.UUID,
 
 @blp.route("/<uuid:product_id>/categories/<uuid:category_id>", methods=["DELETE"])
 @blp.response(200, ProductSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412)
+@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
+@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
 @requires(CATALOG)
 @inject
 def remove_from_category(product_id: uuid.UUID, category_id: uuid.UUID,
@@ -185,12 +196,12 @@ def remove_from_category(product_id: uuid.UUID, category_id: uuid.UUID,
 
 @blp.route("/<uuid:product_id>/history", methods=["GET"])
 @blp.response(200, HistorySchema)
-@errors(blp, 401, 403, 404)
+@errors(blp, 401, 403, 404, 503)
 @requires(READ)
 @inject
 def product_history(product_id: uuid.UUID, temporal: TemporalQueries = Provide[Container.temporal]) -> Response:
     """The audit trail: every event of the product and of its prices, oldest first."""
-    events = temporal.history(str(product_id))
+    events = temporal.history(str(product_id), Product)
     prices = temporal.repository.history(pricing_id(str(product_id)))
     merged = sorted(events + prices, key=lambda e: (e.timestamp, e.aggregate_type != "product", e.sequence_number))
     return json_response(history_view(str(product_id), merged))
