@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from application.envelope import StoredEvent
 from application.errors import ApplicationError, ConcurrencyError, DuplicateCommand
 from application.handlers import Handler
+from application.observation import ACCEPTED, CommandObserver, outcome_of
 from application.unit_of_work import CommandContext, UnitOfWork
 from domain.commands import Command
 from domain.errors import DomainError
@@ -31,10 +32,11 @@ class CommandResult:
 class MessageBus:
     def __init__(self, uow_factory: Callable[[CommandContext], UnitOfWork],
                  handlers: Mapping[type[Command], Handler],
-                 listeners: Sequence[Listener] = ()) -> None:
+                 listeners: Sequence[Listener] = (), observers: Sequence[CommandObserver] = ()) -> None:
         self.uow_factory = uow_factory
         self.handlers = handlers
         self.listeners = list(listeners)
+        self.observers = list(observers)
 
     def handle(self, command: Command, context: CommandContext) -> CommandResult:
         """Runs the command; a race lost to another writer is retried unless the caller
@@ -43,6 +45,15 @@ class MessageBus:
         A command whose idempotency key a copy of it has carried out meanwhile (a retry racing
         the original) raises DuplicateCommand, whatever that copy's effects made it fail with:
         a taken SKU, a moved version, a discount that now exists."""
+        try:
+            result = self._carry_out(command, context)
+        except Exception as error:
+            self._observe(command, outcome_of(error), [])
+            raise
+        self._observe(command, ACCEPTED, result.events)
+        return result
+
+    def _carry_out(self, command: Command, context: CommandContext) -> CommandResult:
         try:
             return self._handle(command, context)
         except (DomainError, ApplicationError) as error:
@@ -69,6 +80,10 @@ class MessageBus:
             self._notify(events)
             return CommandResult(aggregate.id, aggregate.version, events)
         raise AssertionError("unreachable")
+
+    def _observe(self, command: Command, outcome: str, events: list[StoredEvent]) -> None:
+        for observer in self.observers:
+            observer.command_handled(type(command).__name__, outcome, events)
 
     def _notify(self, events: list[StoredEvent]) -> None:
         if events:

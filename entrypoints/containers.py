@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from dependency_injector import containers, providers
-from prometheus_client import CollectorRegistry
 
 from adapters.dynamodb import (
     DynamoDBEventStore,
@@ -13,7 +12,14 @@ from adapters.dynamodb import (
     create_tables,
 )
 from adapters.memory import MemoryEventStore, MemorySnapshotStore
-from adapters.rabbitmq import RabbitMQConfirmingPublisher, Topology
+from adapters.prometheus import (
+    DynamoDBUsageCollector,
+    ProjectionLagCollector,
+    PrometheusCommandMetrics,
+    RelayBacklogCollector,
+    create_metrics_registry,
+)
+from adapters.rabbitmq import RabbitMQConfirmingPublisher, RabbitMQProbe, Topology
 from adapters.read_models import SqlReadModels, create_read_model_engine
 from adapters.responses import SqlCommandResponses
 from adapters.sqlite import (
@@ -39,6 +45,7 @@ from entrypoints.amqp.processor import CommandProcessor
 from entrypoints.amqp.projection_runner import RabbitMQProjectionRunner
 from entrypoints.amqp.relay import OutboxRelay
 from entrypoints.http.commanding import CommandRunner
+from entrypoints.readiness import Readiness
 from entrypoints.settings import Settings
 
 
@@ -79,15 +86,31 @@ class Container(containers.DeclarativeContainer):
     read_model_engine = providers.Singleton(create_read_model_engine, config.read_model_database)
     read_models = providers.Singleton(SqlReadModels, read_model_engine, mapper)
     projector = providers.Singleton(Projector, event_store, read_models)
+
+    # metrics: a registry per container; gauges are read at scrape time, the relay backlog only
+    # where a relay runs (PRODUCT_SERVICE_BROKER=rabbitmq), DynamoDB usage only on DynamoDB.
+    # Thread-safe: a second registry or a metric registered twice would fail the first requests.
+    metrics_registry = providers.ThreadSafeSingleton(create_metrics_registry, providers.List(
+        providers.Singleton(ProjectionLagCollector, projector),
+        providers.Selector(config.broker, inline=providers.Object(None),
+                           rabbitmq=providers.Singleton(RelayBacklogCollector, event_store)),
+        providers.Selector(config.event_store, sqlite=providers.Object(None), memory=providers.Object(None),
+                           dynamodb=providers.Singleton(DynamoDBUsageCollector, dynamodb_usage)),
+    ))
+    command_metrics = providers.ThreadSafeSingleton(PrometheusCommandMetrics, metrics_registry)
+
     # embedded projection: the views catch up right after each command commits
     message_bus = providers.Singleton(MessageBus, uow_factory=unit_of_work.provider, handlers=HANDLERS,
-                                      listeners=providers.List(projector.provided.on_committed))
+                                      listeners=providers.List(projector.provided.on_committed),
+                                      observers=providers.List(command_metrics))
     # bulk work (imports): no projection per command; the caller catches the projector up afterwards
-    bulk_message_bus = providers.Singleton(MessageBus, uow_factory=unit_of_work.provider, handlers=HANDLERS)
+    bulk_message_bus = providers.Singleton(MessageBus, uow_factory=unit_of_work.provider, handlers=HANDLERS,
+                                           observers=providers.List(command_metrics))
     temporal = providers.Singleton(TemporalQueries, repository)
 
     # entry points
-    metrics_registry = providers.Singleton(CollectorRegistry)
+    readiness = providers.Singleton(Readiness, event_store, read_models, providers.Selector(
+        config.broker, inline=providers.Object(None), rabbitmq=providers.Singleton(RabbitMQProbe, config.amqp_url)))
     command_responses = providers.Singleton(SqlCommandResponses, read_model_engine)
     command_runner = providers.Singleton(CommandRunner, message_bus, command_responses)
 

@@ -5,7 +5,7 @@ Every variable is documented in README.md. `PRODUCT_SERVICE_CONFIG` names the YA
 
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import yaml
 
 EVENT_STORES = ("sqlite", "dynamodb", "memory")
 BROKERS = ("inline", "rabbitmq")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # setting name -> environment variable
 ENVIRONMENT = {
@@ -30,6 +31,7 @@ ENVIRONMENT = {
     "sqlite_synchronous": "PRODUCT_SERVICE_SQLITE_SYNCHRONOUS",
     "jwt_secret": "PRODUCT_SERVICE_JWT_SECRET",
     "jwt_public_key": "PRODUCT_SERVICE_JWT_PUBLIC_KEY",
+    "log_level": "PRODUCT_SERVICE_LOG_LEVEL",
 }
 
 
@@ -53,6 +55,7 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     jwt_secret: str = "local-development-secret-change-me-in-production"
     jwt_public_key: str = ""  # set: tokens are RS256, verified with this PEM key
+    log_level: str = "INFO"
 
     @property
     def event_db_path(self) -> str:
@@ -92,8 +95,11 @@ def _validated(values: dict[str, Any]) -> Settings:
         settings = Settings(**{k: int(v) if types[k] is int else str(v) for k, v in values.items()})
     except ValueError as error:
         raise SettingsError(f"a numeric setting is not a number: {error}") from None
+    settings = replace(settings, log_level=settings.log_level.upper())  # "info" will do
     if settings.event_store not in EVENT_STORES:
         raise SettingsError(f"PRODUCT_SERVICE_EVENT_STORE must be one of {', '.join(EVENT_STORES)}")
+    if settings.log_level not in LOG_LEVELS:
+        raise SettingsError(f"PRODUCT_SERVICE_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
     if settings.broker not in BROKERS:
         raise SettingsError(f"PRODUCT_SERVICE_BROKER must be one of {', '.join(BROKERS)}")
     if settings.snapshot_every < 0:

@@ -20,6 +20,7 @@ from adapters.rabbitmq.topology import Topology, declare_commands
 from entrypoints.amqp.outcomes import DeadLetter, Reply
 from entrypoints.amqp.processor import CommandMessage, CommandProcessor
 from entrypoints.amqp.relay import Backoff
+from entrypoints.logs import correlated, correlation_id_from
 
 log = logging.getLogger(__name__)
 REASON_HEADER = "x-rejection-reason"
@@ -83,14 +84,15 @@ class RabbitMQCommandConsumer:
 
     def _on_message(self, channel: BlockingChannel, dead_letters: BlockingChannel, method: Basic.Deliver,
                     properties: BasicProperties, body: bytes) -> None:
-        outcome = self.processor.handle(CommandMessage(body, properties.user_id, properties.correlation_id))
-        if isinstance(outcome, Reply):
-            self._reply(channel, properties, outcome.body)
-            self.replied += 1
-        else:
-            self._dead_letter(channel, dead_letters, method, properties, body, outcome)
-            self.dead_lettered += 1
-        channel.basic_ack(method.delivery_tag)
+        with correlated(correlation_id_from(properties.correlation_id)) as correlation_id:
+            outcome = self.processor.handle(CommandMessage(body, properties.user_id, correlation_id))
+            if isinstance(outcome, Reply):
+                self._reply(channel, properties, outcome.body)
+                self.replied += 1
+            else:
+                self._dead_letter(channel, dead_letters, method, properties, body, outcome)
+                self.dead_lettered += 1
+            channel.basic_ack(method.delivery_tag)
 
     @staticmethod
     def _reply(channel: BlockingChannel, request: BasicProperties, body: dict[str, Any]) -> None:

@@ -7,6 +7,8 @@ import argparse
 import logging
 import sys
 
+from prometheus_client import start_http_server
+
 from adapters.rabbitmq import BrokerUnavailable
 from entrypoints.amqp.background import lease_for, relay_while_leased
 from entrypoints.amqp.replay import count_from
@@ -14,18 +16,13 @@ from entrypoints.amqp.replay import replay as replay_events
 from entrypoints.amqp.stopping import stop_on_signals
 from entrypoints.cli.progress import progress_bar
 from entrypoints.containers import build_container
+from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
-
-
-def _log_to_stderr() -> None:
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pika").setLevel(logging.WARNING)
 
 
 def relay(args: argparse.Namespace, settings: Settings) -> int:
     """Publishes the outbox to RabbitMQ: until stopped, or (--once) until nothing is pending."""
-    _log_to_stderr()
+    configure_logging(settings.log_level)
     outbox_relay = build_container(settings).outbox_relay(batch_size=args.batch_size)
     lease = lease_for(settings.data_dir)
     if args.once:
@@ -51,8 +48,11 @@ def relay(args: argparse.Namespace, settings: Settings) -> int:
 
 def consume(args: argparse.Namespace, settings: Settings) -> int:
     """Carries out the commands of the command queue until stopped."""
-    _log_to_stderr()
-    consumer = build_container(settings).command_consumer(prefetch=args.prefetch)
+    configure_logging(settings.log_level)
+    container = build_container(settings)
+    consumer = container.command_consumer(prefetch=args.prefetch)
+    if args.metrics_port:
+        start_http_server(args.metrics_port, args.metrics_host, registry=container.metrics_registry())
     consumer.run(stop_on_signals())
     print(f"consumer stopped: {consumer.replied} commands answered, {consumer.dead_lettered} dead-lettered")
     return 0
@@ -60,7 +60,7 @@ def consume(args: argparse.Namespace, settings: Settings) -> int:
 
 def project(args: argparse.Namespace, settings: Settings) -> int:
     """Keeps the read models up with the events on RabbitMQ until stopped."""
-    _log_to_stderr()
+    configure_logging(settings.log_level)
     runner = build_container(settings).projection_runner(batch_size=args.batch_size)
     runner.run(stop_on_signals())
     print("projection runner stopped")

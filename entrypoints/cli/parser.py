@@ -71,6 +71,9 @@ def _add_messaging(commands: "argparse._SubParsersAction[argparse.ArgumentParser
 
     consume = commands.add_parser("consume", help="carry out the commands of the RabbitMQ command queue")
     consume.add_argument("--prefetch", type=_positive, default=16, help="unacknowledged messages (default 16)")
+    consume.add_argument("--metrics-port", type=_positive, metavar="PORT",
+                         help="serve the command metrics (Prometheus text) on this port; default: none")
+    consume.add_argument("--metrics-host", default="127.0.0.1", help="the metrics port's address (default 127.0.0.1)")
     consume.set_defaults(run=messaging.consume)
 
     project = commands.add_parser("project", help="keep the read models up with the events on RabbitMQ")

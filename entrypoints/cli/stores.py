@@ -4,6 +4,7 @@ import argparse
 
 from entrypoints.cli.progress import progress_bar
 from entrypoints.containers import Container, build_container, init_stores
+from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
 
 
@@ -19,6 +20,7 @@ def init(args: argparse.Namespace, settings: Settings) -> int:
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     from entrypoints.http import serve as serve_http  # the web stack loads only to serve
 
+    configure_logging(settings.log_level)
     serve_http(settings, args.host, args.port, args.workers)
     return 0
 

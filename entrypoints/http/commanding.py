@@ -19,7 +19,8 @@ REPLAY_WAIT_S = 5.0
 
 
 def correlation_id() -> str:
-    return request.headers.get("X-Correlation-ID", "")[:200] or str(uuid.uuid4())
+    """The request's correlation id, the one echoed in X-Correlation-ID (see observability)."""
+    return str(g.correlation_id)
 
 
 def expected_version() -> int | None:

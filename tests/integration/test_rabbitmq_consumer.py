@@ -1,5 +1,6 @@
 """The command consumer against a real RabbitMQ: replies, idempotency, dead letters, retries."""
 
+import logging
 import sqlite3
 import threading
 import time
@@ -8,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from prometheus_client import generate_latest
 
 from adapters.rabbitmq import Topology
 from application.unit_of_work import CommandContext
@@ -15,6 +17,7 @@ from domain.commands import CreateCategory
 from entrypoints.amqp.consumer import RabbitMQCommandConsumer
 from entrypoints.amqp.processor import CommandProcessor
 from entrypoints.containers import Container
+from entrypoints.logs import CorrelationIdFilter
 from tests.amqp_scenarios import CommandClient, new_id, service_container
 from tests.rabbitmq_broker import AMQP_URL, USER, channel_to, drain, unique_topology
 
@@ -213,3 +216,17 @@ def test_a_consumer_comes_back_after_losing_the_broker(container, topology, clie
 
     assert before["status"] == after["status"] == "accepted"
 
+
+def test_the_consumer_counts_each_command_and_tags_its_log_records_with_the_correlation_id(
+        container, topology, client, caplog):
+    caplog.handler.addFilter(CorrelationIdFilter())
+    with caplog.at_level(logging.WARNING), consuming(container, topology):
+        client.reply_to(client.send("CreateCategory", {"name": "Shoes"}))
+        unknown = client.send("NoSuchCommand", {})
+        dead_letters(topology, 1)
+
+    metrics = generate_latest(container.metrics_registry()).decode()
+    assert 'product_service_commands_total{command="CreateCategory",outcome="accepted"} 1.0' in metrics
+    assert 'product_service_events_appended_total{aggregate="category",event="CategoryCreated"} 1.0' in metrics
+    [dead_lettering] = [record for record in caplog.records if record.getMessage().startswith("dead-lettering")]
+    assert dead_lettering.correlation_id == unknown

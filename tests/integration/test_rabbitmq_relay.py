@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.rabbitmq import BrokerUnavailable, RabbitMQConfirmingPublisher, Topology, routing_key
 from application.envelope import StoredEvent
@@ -16,6 +18,7 @@ from application.mapper import EventMapper
 from domain.events import ALL_EVENTS
 from entrypoints.amqp.lease import RelayLease
 from entrypoints.amqp.relay import Backoff, OutboxRelay
+from entrypoints.containers import Container
 from tests.amqp_scenarios import (
     ROUTING_KEYS,
     record_every_event_type,
@@ -262,3 +265,29 @@ def test_a_data_directory_lease_is_held_by_one_holder_at_a_time(tmp_path):
     first.release()
     assert second.try_acquire()
     second.release()
+
+
+def relay_backlog(container: Container) -> dict[str, float]:
+    """The backlog gauge, per shard, as /metrics shows it."""
+    text = generate_latest(container.metrics_registry()).decode()
+    return {sample.labels["shard"]: sample.value for family in text_string_to_metric_families(text)
+            for sample in family.samples if sample.name == "product_service_relay_backlog_events"}
+
+
+def test_the_backlog_gauge_counts_the_events_the_relay_has_not_published_yet(tmp_path, topology):
+    container = service_container(tmp_path, AMQP_URL, topology)
+    record_every_event_type(container.bulk_message_bus())
+    committed = container.event_store().feed_head(0)
+
+    before = relay_backlog(container)
+    container.outbox_relay().drain()
+    after = relay_backlog(container)
+
+    assert committed > 0 and before == {"0": committed}
+    assert after == {"0": 0}
+
+
+def test_readiness_checks_the_broker_when_one_is_configured(tmp_path, topology):
+    container = service_container(tmp_path, AMQP_URL, topology)
+
+    assert container.readiness().check() == {"eventStore": "ok", "readModels": "ok", "broker": "ok"}
