@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench lint services
+.PHONY: install run test bench lint services soak
 
 install: $(STAMP)
 
@@ -37,3 +37,6 @@ test: install services
 bench: install services
 	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(BIN)/python -m tests.bench
+
+soak: install services
+	$(BIN)/python -m tests.soak --minutes 5 $(SOAK_ARGS)

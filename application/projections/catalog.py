@@ -103,9 +103,12 @@ def _becomes(status: str) -> Handler:
 
 
 def _deleted(event: ProductDeleted, envelope: StoredEvent) -> list[Change]:
+    """The product's own rows go; its prices and discounts stay, unseen (every query starts from
+    the product row): they come from the pricing stream, which may lie in another feed shard and
+    be replayed after the deletion, so only the pricing stream's own events may change them."""
     product_id = envelope.entity_id
     return [Delete(PRODUCTS, {"id": product_id}),
-            *(Delete(table, {"product_id": product_id}) for table in (ATTRIBUTES, MEMBERSHIPS, PRICES, DISCOUNTS))]
+            *(Delete(table, {"product_id": product_id}) for table in (ATTRIBUTES, MEMBERSHIPS))]
 
 
 def _price_entry(event: PriceSet | PriceChanged | PriceChangeScheduled, envelope: StoredEvent) -> Upsert:

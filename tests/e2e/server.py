@@ -66,7 +66,7 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], data_dir: Path) 
         try:
             if requests.get(f"{base}/health", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or slow on a busy machine
             time.sleep(0.1)
     raise RuntimeError("the server did not come up in time")
 
