@@ -1,5 +1,6 @@
 """Bearer JWT authentication and the four roles: viewer, editor, pricing, admin."""
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -28,23 +29,46 @@ class Principal:
     roles: frozenset[str]
 
 
-@dataclass(frozen=True)
 class TokenVerifier:
-    """HS256 with a shared secret, or RS256 with a public key when one is configured."""
+    """HS256 with a shared secret, or RS256 with a public key when one is configured.
 
-    secret: str
-    public_key: str = ""
+    A token verified once is remembered (up to `remembered` of them) with its validity window:
+    the same token string signs the same claims, so later requests only check the clock
+    instead of the signature again.
+    """
+
+    def __init__(self, secret: str, public_key: str = "", remembered: int = 10_000,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.secret = secret
+        self.public_key = public_key
+        self._remembered = remembered
+        self._clock = clock
+        self._verified: dict[str, tuple[Principal, float, float]] = {}  # token -> (principal, nbf, exp)
 
     def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            principal, not_before, expires = known
+            if not_before <= self._clock() < expires:
+                return principal
+        return self._verify_signature(token)
+
+    def _verify_signature(self, token: str) -> Principal:
         key, algorithm = (self.public_key, "RS256") if self.public_key else (self.secret, "HS256")
         try:
             claims = jwt.decode(token, key, algorithms=[algorithm], options={"require": ["sub", "exp"]})
         except jwt.PyJWTError as error:
+            self._verified.pop(token, None)
             raise Problem(401, "Unauthorized", f"invalid token: {error}") from None
         roles = claims.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
             raise Problem(401, "Unauthorized", "the roles claim must be a list of role names")
-        return Principal(str(claims["sub"]), frozenset(roles) & frozenset(ROLES))
+        principal = Principal(str(claims["sub"]), frozenset(roles) & frozenset(ROLES))
+        if len(self._verified) >= self._remembered:
+            self._verified.clear()  # simple and bounded; the next requests verify their tokens again
+        not_before = max(float(claims.get("nbf", 0)), float(claims.get("iat", 0)))  # PyJWT refuses both early
+        self._verified[token] = (principal, not_before, float(claims["exp"]))
+        return principal
 
 
 def mint_token(secret: str, user: str, roles: list[str], ttl_seconds: int, now: int) -> str:
