@@ -17,9 +17,11 @@ PROBLEM = "application/problem+json"
 class Problem(Exception):
     """An HTTP error raised by a view: a status, a title and optional details."""
 
-    def __init__(self, status: int, title: str, detail: str = "", **extra: Any) -> None:
+    def __init__(self, status: int, title: str, detail: str = "", headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
         super().__init__(detail or title)
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
+        self.headers = headers or {}
 
 
 def problem_response(status: int, title: str, detail: str = "", **extra: Any) -> Response:
@@ -31,7 +33,9 @@ def problem_response(status: int, title: str, detail: str = "", **extra: Any) ->
 def _for_exception(error: Exception) -> Response:
     match error:
         case Problem():
-            return problem_response(error.status, error.title, error.detail, **error.extra)
+            response = problem_response(error.status, error.title, error.detail, **error.extra)
+            response.headers.update(error.headers)
+            return response
         case domain_errors.InvalidValue():
             return problem_response(422, "Invalid field", str(error), errors={error.field: [error.message]})
         case domain_errors.EntityDeleted() | domain_errors.UnknownPart():

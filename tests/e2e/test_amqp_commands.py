@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -75,4 +76,39 @@ def test_commands_sent_as_messages_are_answered_published_and_readable_over_http
                                                "product.details_updated"]
     assert all(e.properties.message_id == e.json["eventId"] for e in events)
     assert [e.json["userId"] for e in events] == ["guest", "guest", "guest", "alice"]
+    assert exit_codes == (0, 0)
+
+
+def test_a_client_reads_its_own_amqp_write_by_waiting_for_the_version_it_was_answered(tmp_path: Path, url: str):
+    assert run_service(tmp_path, url, "init").returncode == 0
+    consumer = start_service(tmp_path, url, "consume")
+    with channel_to(url) as channel, running_server(tmp_path, {"PRODUCT_SERVICE_BROKER": "rabbitmq",
+                                                              "AMQP_URL": url}) as base:
+        wait_for(lambda: consumer_count(url, "product.commands") == 1, timeout_s=60)
+        commands = CommandClient(channel, "product.commands")
+        product_id = new_id()
+        reply = commands.reply_to(commands.send("CreateProduct", {"id": product_id, "sku": "RYW-1", "name": "Boot"}))
+        http = Client(base)
+        not_projected_yet = http.get(f"/products/{product_id}")
+        behind = http.get(f"/products/{product_id}?minVersion={reply['version']}&maxWaitMs=300")
+
+        def read_own_write() -> tuple[requests.Response, float]:
+            started = time.monotonic()
+            response = http.get(f"/products/{product_id}?minVersion={reply['version']}&maxWaitMs=10000")
+            return response, time.monotonic() - started
+
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(read_own_write)
+            time.sleep(1.0)  # the views are kept by the projection runner, which only starts now
+            projector = start_service(tmp_path, url, "project")
+            response, waited = waiting.result(timeout=30)
+        exit_codes = stop(consumer), stop(projector)
+
+    assert (reply["status"], reply["version"]) == ("accepted", 1)
+    assert not_projected_yet.status_code == 404
+    assert behind.status_code == 503 and behind.headers["Retry-After"] == "1"
+    assert "not yet version 1" in behind.json()["detail"]
+    assert response.status_code == 200, response.text
+    assert (response.json()["name"], response.json()["version"]) == ("Boot", 1)
+    assert waited >= 1.0
     assert exit_codes == (0, 0)

@@ -5,6 +5,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from entrypoints.http.freshness import DEFAULT_WAIT_MS, MAX_WAIT_MS
+
 MONEY = validate.Regexp(r"^-?\d{1,15}(\.\d{1,6})?$", error="must be a decimal string such as '19.99'")
 
 
@@ -40,6 +42,14 @@ class StrictSchema(Schema):
 
     class Meta:
         ordered = True
+
+
+class ReadYourWritesSchema(StrictSchema):
+    minVersion = fields.Integer(validate=validate.Range(1, 2**63 - 1), metadata={
+        "description": "read your own write: answer once the read model shows at least this version "
+                       "(the version a command answered with); 503 with Retry-After after maxWaitMs"})
+    maxWaitMs = fields.Integer(load_default=DEFAULT_WAIT_MS, validate=validate.Range(0, MAX_WAIT_MS),
+                               metadata={"description": "how long a read with minVersion may wait"})
 
 
 class EventSchema(Schema):

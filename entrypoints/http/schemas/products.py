@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from entrypoints.http.schemas.common import MONEY, StrictSchema, UtcDateTime, attributes_field
+from entrypoints.http.schemas.common import MONEY, ReadYourWritesSchema, StrictSchema, UtcDateTime, attributes_field
 
 STATUSES = ("draft", "active", "inactive", "discontinued")
 
@@ -64,6 +64,6 @@ class ProductPageSchema(StrictSchema):
     nextCursor = fields.String(allow_none=True)
 
 
-class ProductAtSchema(StrictSchema):
+class ProductAtSchema(ReadYourWritesSchema):
     version = fields.Integer(validate=validate.Range(1, 2**63 - 1))  # what the stores can hold
     asOf = UtcDateTime()

@@ -7,6 +7,7 @@ from dependency_injector.wiring import Provide, inject
 from flask import Response
 
 from application.errors import MissingReference
+from application.ports import EventStore
 from application.read_models import ReadModels
 from application.temporal import TemporalQueries
 from domain import commands
@@ -14,6 +15,7 @@ from domain.category import Category
 from entrypoints.containers import Container
 from entrypoints.http.auth import CATALOG, DELETE, READ, requires
 from entrypoints.http.commanding import CommandRunner, expected_version
+from entrypoints.http.freshness import view_at_least
 from entrypoints.http.parsing import Blueprint
 from entrypoints.http.problems import Problem
 from entrypoints.http.rendering import (
@@ -33,17 +35,17 @@ from entrypoints.http.schemas.categories import (
     CategorySchema,
     CategoryTreeSchema,
 )
-from entrypoints.http.schemas.common import HistorySchema
+from entrypoints.http.schemas.common import HistorySchema, ReadYourWritesSchema
 
 blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories", description="Categories")
 
 
 @inject
-def _category_view(category_id: str, status: int = 200,
-                   read_models: ReadModels = Provide[Container.read_models]) -> Response:
-    view = read_models.category(category_id)
-    if view is None:
-        raise Problem(404, "Not found", f"category {category_id} does not exist")
+def _category_view(category_id: str, status: int = 200, min_version: int | None = None, wait_ms: int = 0,
+                   read_models: ReadModels = Provide[Container.read_models],
+                   store: EventStore = Provide[Container.event_store]) -> Response:
+    view = view_at_least(lambda: read_models.category(category_id), store, "category", category_id, min_version,
+                         wait_ms)
     return json_response(view, status, view["version"])
 
 
@@ -83,11 +85,12 @@ def category_tree(read_models: ReadModels = Provide[Container.read_models]) -> R
 
 
 @blp.route("/<uuid:category_id>", methods=["GET"])
+@blp.arguments(ReadYourWritesSchema, location="query")
 @blp.response(200, CategorySchema)
-@errors(blp, 401, 403, 404, 503)
+@errors(blp, 401, 403, 404, 422, 503)
 @requires(READ)
-def get_category(category_id: uuid.UUID) -> Response:
-    return _category_view(str(category_id))
+def get_category(query: dict[str, Any], category_id: uuid.UUID) -> Response:
+    return _category_view(str(category_id), min_version=query.get("minVersion"), wait_ms=query["maxWaitMs"])
 
 
 @blp.route("/<uuid:category_id>", methods=["PATCH"])

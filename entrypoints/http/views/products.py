@@ -8,7 +8,7 @@ from dependency_injector.wiring import Provide, inject
 from flask import Response
 
 from application.errors import MissingReference
-from application.ports import Clock
+from application.ports import Clock, EventStore
 from application.read_models import ProductFilter, ReadModels
 from application.temporal import TemporalQueries
 from domain import commands
@@ -18,6 +18,7 @@ from domain.values import currency_code
 from entrypoints.containers import Container
 from entrypoints.http.auth import CATALOG, DELETE, READ, requires
 from entrypoints.http.commanding import CommandRunner, expected_version
+from entrypoints.http.freshness import view_at_least
 from entrypoints.http.parsing import Blueprint
 from entrypoints.http.problems import Problem
 from entrypoints.http.rendering import (
@@ -45,11 +46,11 @@ blp = Blueprint("products", __name__, url_prefix="/api/v1/products", description
 
 
 @inject
-def _product_view(product_id: str, status: int = 200, read_models: ReadModels = Provide[Container.read_models],
-                  clock: Clock = Provide[Container.clock]) -> Response:
-    view = read_models.product(product_id, clock.now())
-    if view is None:
-        raise Problem(404, "Not found", f"product {product_id} does not exist")
+def _product_view(product_id: str, status: int = 200, min_version: int | None = None, wait_ms: int = 0,
+                  read_models: ReadModels = Provide[Container.read_models], clock: Clock = Provide[Container.clock],
+                  store: EventStore = Provide[Container.event_store]) -> Response:
+    view = view_at_least(lambda: read_models.product(product_id, clock.now()), store, "product", product_id,
+                         min_version, wait_ms)
     return json_response(view, status, view["version"])
 
 
@@ -105,7 +106,10 @@ def get_product(query: dict[str, Any], product_id: uuid.UUID,
         raise Problem(422, "Invalid fields", "ask for a version or a moment, not both",
                       errors={"asOf": ["not together with version"]})
     if "version" not in query and "asOf" not in query:
-        return _product_view(str(product_id))
+        return _product_view(str(product_id), min_version=query.get("minVersion"), wait_ms=query["maxWaitMs"])
+    if "minVersion" in query:
+        raise Problem(422, "Invalid fields", "minVersion waits for the read model; version and asOf read the events",
+                      errors={"minVersion": ["not together with version or asOf"]})
     product = temporal.state(Product, str(product_id), query.get("version"), query.get("asOf"))
     return json_response(product_state(product), version=product.version)
 
