@@ -39,6 +39,14 @@ def cli(*args: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
 @contextmanager
 def running_server(data_dir: Path, extra_env: Mapping[str, str] = {}, workers: int = 1) -> Iterator[str]:
     """Initialises the stores, starts `product-service serve`, yields its base URL, stops it."""
+    with server_process(data_dir, extra_env, workers) as (base, _):
+        yield base
+
+
+@contextmanager
+def server_process(data_dir: Path, extra_env: Mapping[str, str] = {},
+                   workers: int = 1) -> Iterator[tuple[str, "subprocess.Popen[bytes]"]]:
+    """As `running_server`, yielding the server's process as well."""
     env = server_environment(data_dir, extra_env)
     initialised = cli("init", env=env)
     assert initialised.returncode == 0, initialised.stderr
@@ -49,11 +57,12 @@ def running_server(data_dir: Path, extra_env: Mapping[str, str] = {}, workers: i
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         _wait_until_up(base, process, data_dir)
-        yield base
+        yield base, process
     finally:
         for session in list(_sessions.pop(base, ())):
             session.close()  # gunicorn's graceful stop would wait for idle keep-alive connections
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         process.wait(timeout=30)
         log.close()
 
