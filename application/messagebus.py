@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from application.entity_locks import EntityLocks
 from application.envelope import StoredEvent
 from application.errors import ApplicationError, ConcurrencyError, DuplicateCommand
 from application.handlers import Handler
@@ -37,6 +38,7 @@ class MessageBus:
         self.handlers = handlers
         self.listeners = list(listeners)
         self.observers = list(observers)
+        self.entity_locks = EntityLocks()
 
     def handle(self, command: Command, context: CommandContext) -> CommandResult:
         """Runs the command; a race lost to another writer is retried unless the caller
@@ -55,7 +57,11 @@ class MessageBus:
 
     def _carry_out(self, command: Command, context: CommandContext) -> CommandResult:
         try:
-            return self._handle(command, context)
+            lock = self.entity_locks.of(command)
+            if lock is None:
+                return self._handle(command, context)
+            with lock:
+                return self._handle(command, context)
         except (DomainError, ApplicationError) as error:
             claim = context.idempotency_claim
             if claim is None or isinstance(error, DuplicateCommand):
