@@ -43,6 +43,8 @@ class _EventCodec:
         self.fields = [(field.name, *_converters_for(hints[field.name]))
                        for field in dataclasses.fields(event_class)]
         self.plain = all(encode is _identity for _, encode, _ in self.fields)
+        self.names = tuple(name for name, _, _ in self.fields)
+        self.decoded = tuple((name, decode) for name, _, decode in self.fields if decode is not _identity)
         # fields that default to None are left out when None: an event carries what changed
         self.optional = frozenset(field.name for field in dataclasses.fields(event_class) if field.default is None)
 
@@ -53,8 +55,11 @@ class _EventCodec:
     def decode(self, data: Mapping[str, Any]) -> DomainEvent:
         if self.plain:
             return self.event_class(**data)
-        return self.event_class(**{name: decode(data[name]) if name in data else None
-                                   for name, _, decode in self.fields})
+        values = {name: data.get(name) for name in self.names}
+        for name, decode in self.decoded:
+            if name in data:
+                values[name] = decode(data[name])
+        return self.event_class(**values)
 
 
 class EventMapper:

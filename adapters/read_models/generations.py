@@ -28,6 +28,8 @@ class Generations:
         self.schema = schema
         self.pointer = pointer_table(schema)
         self._tables: dict[int, Generation] = {}
+        self._live = select(self.pointer.c.generation).where(self.pointer.c.id == LIVE_ROW)
+        self._live_locked = self._live.with_for_update()
 
     def tables(self, number: int) -> Generation:
         """The tables of one generation (described once, then remembered)."""
@@ -37,8 +39,7 @@ class Generations:
 
     def live(self, connection: Connection, lock: bool = False) -> int:
         """The live generation's number; `lock` holds the pointer until the transaction ends."""
-        query = select(self.pointer.c.generation).where(self.pointer.c.id == LIVE_ROW)
-        number = connection.scalar(query.with_for_update() if lock else query)
+        number = connection.scalar(self._live_locked if lock else self._live)
         if number is None:
             raise StoreUnavailable("the read model tables are not set up: create them first (product-service init)")
         return int(number)
@@ -81,7 +82,7 @@ class Generations:
             connection.execute(update(self.pointer).where(self.pointer.c.id == LIVE_ROW)
                                .values(generation=fresh.number))
         try:
-            with writing(self.engine) as connection:
+            with writing(self.engine, bulk=True) as connection:  # tables nobody reads any more
                 self.tables(old).metadata.drop_all(connection)
         except SQLAlchemyError:
             log.warning("dropping read model generation %s failed; the next rebuild drops it", old, exc_info=True)

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, func, or_, select
+from sqlalchemy import Connection, Select, and_, bindparam, exists, func, or_, select
 
+from adapters.read_models.prepared import PreparedReads
 from adapters.read_models.schema import Generation
 from application.projections import catalog, catalog_view, categories, price_history
 from application.projections.changes import Row
@@ -26,9 +27,23 @@ PRICE_SCAN_CHUNK = 200
 Prices = dict[str, dict[str, PriceQuote]]  # product id -> currency -> quote
 
 
-def product(connection: Connection, tables: Generation, product_id: str, now: datetime) -> dict[str, Any] | None:
-    found = _rows(connection, select(tables[catalog.PRODUCTS]).where(tables[catalog.PRODUCTS].c.id == product_id))
-    return _views(connection, tables, found, _prices(connection, tables, found, now))[0] if found else None
+def product(connection: Any, tables: Generation, prepared: PreparedReads, product_id: str,
+            now: datetime) -> dict[str, Any] | None:
+    """One product's view: the hottest read of the API, so its five queries are prepared ones."""
+
+    def rows_of(name: str) -> list[Row]:
+        table = tables[name]
+        column = table.c.id if name == catalog.PRODUCTS else table.c.product_id
+        return prepared.rows(connection, (tables.number, name),
+                             lambda: select(table).where(column == bindparam("product_id")), product_id=product_id)
+
+    found = rows_of(catalog.PRODUCTS)
+    if not found:
+        return None
+    quote = catalog_view.quotes(rows_of(catalog.PRICES), rows_of(catalog.DISCOUNTS), now)
+    attributes = {row["key"]: row["value"] for row in rows_of(catalog.ATTRIBUTES)}
+    return catalog_view.product_view(found[0], attributes, [row["category_id"] for row in rows_of(catalog.MEMBERSHIPS)],
+                                     quote)
 
 
 def products(connection: Connection, tables: Generation, where: ProductFilter, cursor: str | None, limit: int,

@@ -10,15 +10,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
 
 from adapters.read_models import queries
 from adapters.read_models.engine import create_read_model_engine, reading, translated_errors, writing
-from adapters.read_models.generations import Generations
+from adapters.read_models.generations import LIVE_ROW, Generations
+from adapters.read_models.prepared import PreparedReads
 from adapters.read_models.schema import Generation
 from adapters.read_models.writer import ProjectionWriter, read_checkpoints
 from application.envelope import StoredEvent
+from application.errors import StoreUnavailable
 from application.mapper import EventMapper
 from application.projections import PROJECTIONS
 from application.projections.categories import find_category
@@ -36,6 +38,7 @@ class SqlReadModels(ReadModels):
         self.schema = schema
         self.generations = Generations(self.engine, schema)
         self.writer = ProjectionWriter(mapper)
+        self._prepared = PreparedReads(self.engine)
 
     def create_tables(self) -> None:
         """Creates the tables that are missing; harmless to run again."""
@@ -71,7 +74,8 @@ class SqlReadModels(ReadModels):
     # queries
 
     def product(self, product_id: str, now: datetime) -> dict[str, Any] | None:
-        return self._read(lambda connection, tables: queries.product(connection, tables, product_id, now))
+        return self._read_prepared(lambda connection, tables: queries.product(connection, tables, self._prepared,
+                                                                              product_id, now))
 
     def products(self, where: ProductFilter, cursor: str | None, limit: int, now: datetime) -> Page:
         """See the port; ordered by name, then id. Raises ValueError for price bounds without a
@@ -107,6 +111,23 @@ class SqlReadModels(ReadModels):
         with reading(self.engine) as connection:
             return query(connection, self.generations.tables(self.generations.live(connection)))
 
+    def _read_prepared(self, query: Callable[[Any, Generation], T]) -> T:
+        """Runs prepared queries on the live generation (on a driver connection); once more
+        should a swap have dropped it between reading the pointer and reading its tables."""
+        try:
+            return self._read_prepared_live(query)
+        except StoreUnavailable:
+            return self._read_prepared_live(query)
+
+    def _read_prepared_live(self, query: Callable[[Any, Generation], T]) -> T:
+        pointer = self.generations.pointer
+        with self._prepared.snapshot() as connection:
+            live = self._prepared.rows(connection, ("live",), lambda: select(pointer.c.generation).where(
+                pointer.c.id == LIVE_ROW))
+            if not live:
+                raise StoreUnavailable("the read model tables are not set up: create them first (product-service init)")
+            return query(connection, self.generations.tables(int(live[0]["generation"])))
+
 
 class SqlReadModelsRebuild(ReadModelsRebuild):
     """The next generation of the tables, written by replay while the live one serves."""
@@ -117,7 +138,7 @@ class SqlReadModelsRebuild(ReadModelsRebuild):
 
     def project(self, events: Sequence[StoredEvent]) -> None:
         if events:
-            with translated_errors(), writing(self.owner.engine) as connection:
+            with translated_errors(), writing(self.owner.engine, bulk=True) as connection:
                 self.owner.writer.apply(connection, self.fresh, events)
 
     def checkpoints(self) -> dict[int, int]:

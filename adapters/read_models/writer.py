@@ -1,32 +1,36 @@
 """Applies events to one generation of the views, each projection with its checkpoint, in the
 caller's transaction: the rows and the checkpoint commit together or not at all.
 
-A batch's changes are applied table by table (the tables are independent of each other),
-in order within each table, and each run of alike changes goes to the database as one
-executemany of one statement, built once per table and shape.
+A batch's changes are folded table by table (the tables are independent of each other) into
+statements that commute (see `batching`); each runs as one executemany on the driver's
+cursor, compiled once per table, shape and database (see `compiled`).
 """
 
-from collections.abc import Iterable, Sequence
-from itertools import groupby
-from typing import Any
+from collections import defaultdict
+from collections.abc import Sequence
 
-from sqlalchemy import Connection, Executable, Table, bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Dialect, Table
 
+from adapters.read_models.batching import Statement, TableBatch
+from adapters.read_models.compiled import CompiledWrite, Shape, driver_errors
 from adapters.read_models.schema import CHECKPOINTS, Generation
 from application.envelope import StoredEvent
 from application.mapper import EventMapper
-from application.projections import PROJECTIONS, Change, Delete, ProjectionGap, Row, Update, Upsert
-from domain.events.base import DomainEvent
+from application.projections import PROJECTIONS, Change, ProjectionGap, Upsert
 
 Checkpoints = dict[tuple[str, int], int]  # (projection, shard) -> last position applied
-Shape = tuple[type, tuple[str, ...], tuple[str, ...]]
-UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # dialects with INSERT ... ON CONFLICT
 
 
 def read_checkpoints(connection: Connection, tables: Generation) -> Checkpoints:
-    table = tables[CHECKPOINTS]
-    rows = connection.execute(select(table.c.projection, table.c.shard, table.c.position))
+    table = connection.dialect.identifier_preparer.format_table(tables[CHECKPOINTS])
+    sql = f"SELECT projection, shard, position FROM {table}"
+    cursor = connection.connection.cursor()
+    try:
+        with driver_errors(connection.dialect, sql):
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+    finally:
+        cursor.close()
     return {(name, shard): position for name, shard, position in rows}
 
 
@@ -35,94 +39,58 @@ class ProjectionWriter:
 
     def __init__(self, mapper: EventMapper) -> None:
         self.mapper = mapper
-        self._statements: dict[tuple[Table, Shape], Executable] = {}
+        self._compiled: dict[tuple[Table, str, Shape], CompiledWrite] = {}
 
     def apply(self, connection: Connection, tables: Generation, events: Sequence[StoredEvent]) -> None:
         """Each projection applies the events after its checkpoint, upcast, in feed order."""
         checkpoints = read_checkpoints(connection, tables)
-        moved: Checkpoints = {}
-        changes: dict[str, list[Change]] = {name: [] for name in tables.tables}
-        for stored in events:
-            envelope = self.mapper.upcast(stored)
-            event: DomainEvent | None = None
-            for projection in PROJECTIONS:
-                key = (projection.name, stored.shard)
-                last = moved.get(key, checkpoints.get(key, 0))
-                if stored.position <= last:
-                    continue
-                if stored.position != last + 1:
-                    raise ProjectionGap(f"{projection.name} is at position {last} of shard {stored.shard}; "
-                                        f"it cannot apply position {stored.position}")
-                event = event if event is not None else self.mapper.to_event(envelope)
-                for change in projection.changes(event, envelope):
-                    changes[change.table].append(change)
-                moved[key] = stored.position
+        changes, moved = self._changes(events, checkpoints)
         changes[CHECKPOINTS] = [Upsert(CHECKPOINTS, {"projection": name, "shard": shard, "position": position})
                                 for (name, shard), position in moved.items()]
-        for name, table_changes in changes.items():
-            self._write(connection, tables[name], table_changes)
+        self._write(connection, tables, changes)
 
-    def _write(self, connection: Connection, table: Table, changes: list[Change]) -> None:
-        for shape, run in groupby(changes, key=_shape):
-            if shape[0] is Upsert:
-                self._upsert(connection, table, shape, [change.row for change in run if isinstance(change, Upsert)])
-            else:
-                connection.execute(self._statement(connection, table, shape), [_parameters(change) for change in run])
+    def _changes(self, events: Sequence[StoredEvent],
+                 checkpoints: Checkpoints) -> tuple[dict[str, list[Change]], Checkpoints]:
+        """The projections' changes by table, in order, and the checkpoints they moved."""
+        reached: dict[int, list[int]] = {}  # shard -> each projection's last position, as PROJECTIONS
+        changes: dict[str, list[Change]] = defaultdict(list)
+        upcast, to_event = self.mapper.upcast, self.mapper.to_event
+        for stored in events:
+            shard, position = stored.shard, stored.position
+            lasts = reached.get(shard) or reached.setdefault(shard, [checkpoints.get((projection.name, shard), 0)
+                                                                     for projection in PROJECTIONS])
+            envelope, event = upcast(stored), None
+            for number, projection in enumerate(PROJECTIONS):
+                if position <= lasts[number]:
+                    continue
+                if position != lasts[number] + 1:
+                    raise ProjectionGap(f"{projection.name} is at position {lasts[number]} of shard {shard}; "
+                                        f"it cannot apply position {position}")
+                if event is None:
+                    event = to_event(envelope)
+                for change in projection.changes(event, envelope):
+                    changes[change.table].append(change)
+                lasts[number] = position
+        return changes, {(projection.name, shard): lasts[number] for shard, lasts in reached.items()
+                         for number, projection in enumerate(PROJECTIONS)
+                         if lasts[number] != checkpoints.get((projection.name, shard), 0)}
 
-    def _upsert(self, connection: Connection, table: Table, shape: Shape, rows: Iterable[Row]) -> None:
-        """Replaces rows by primary key (the last row of a key wins): INSERT ... ON CONFLICT where
-        the database has it, else a delete and an insert."""
-        key_columns = tuple(column.name for column in table.primary_key)
-        latest = list({tuple(row[name] for name in key_columns): row for row in rows}.values())
-        if connection.dialect.name not in UPSERTS:
-            keys = [{f"w_{name}": row[name] for name in key_columns} for row in latest]
-            connection.execute(self._statement(connection, table, (Delete, key_columns, ())), keys)
-        connection.execute(self._statement(connection, table, shape), latest)
+    def _write(self, connection: Connection, tables: Generation, changes: dict[str, list[Change]]) -> None:
+        cursor = connection.connection.cursor()
+        try:
+            for name, table_changes in changes.items():
+                table = tables[name]
+                batch = TableBatch([column.name for column in table.columns],
+                                   [column.name for column in table.primary_key])
+                batch.add(table_changes)
+                for statement in batch.statements():
+                    self._compiled_for(connection.dialect, table, statement).run(cursor, statement.parameters)
+        finally:
+            cursor.close()
 
-    def _statement(self, connection: Connection, table: Table, shape: Shape) -> Executable:
-        if (table, shape) not in self._statements:
-            self._statements[table, shape] = _build(connection.dialect.name, table, shape)
-        return self._statements[table, shape]
-
-
-def _shape(change: Change) -> Shape:
-    """Changes of one shape run as one statement with different parameters."""
-    if isinstance(change, Upsert):
-        return Upsert, tuple(change.row), ()
-    if isinstance(change, Update):
-        return Update, tuple(change.where), tuple(change.values)
-    return Delete, tuple(change.where), tuple(change.at_most)
-
-
-def _parameters(change: Change) -> dict[str, Any]:
-    if isinstance(change, Update):
-        return {**{f"w_{k}": v for k, v in change.where.items()}, **{f"v_{k}": v for k, v in change.values.items()}}
-    assert isinstance(change, Delete)
-    return {**{f"w_{k}": v for k, v in change.where.items()}, **{f"m_{k}": v for k, v in change.at_most.items()}}
-
-
-def _build(dialect: str, table: Table, shape: Shape) -> Executable:
-    """The statement for a shape; parameters are named w_<column> (where), v_<column> (new
-    values) and m_<column> (upper bounds), as `_parameters` supplies them."""
-    kind, first, second = shape
-    if kind is Upsert:
-        return _upsert_statement(dialect, table, first)
-    where = [table.c[name] == _parameter(table, "w", name) for name in first]
-    if kind is Update:
-        return update(table).where(*where).values({name: _parameter(table, "v", name) for name in second})
-    return delete(table).where(*where, *(table.c[name] <= _parameter(table, "m", name) for name in second))
-
-
-def _parameter(table: Table, prefix: str, name: str) -> Any:
-    return bindparam(f"{prefix}_{name}", type_=table.c[name].type)
-
-
-def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...]) -> Executable:
-    if dialect not in UPSERTS:
-        return insert(table)
-    statement = UPSERTS[dialect](table)
-    key = [column.name for column in table.primary_key]
-    changed = {name: statement.excluded[name] for name in columns if name not in key}
-    if not changed:
-        return statement.on_conflict_do_nothing(index_elements=key)
-    return statement.on_conflict_do_update(index_elements=key, set_=changed)
+    def _compiled_for(self, dialect: Dialect, table: Table, statement: Statement) -> CompiledWrite:
+        shape = (statement.kind, statement.columns, statement.where, statement.at_most)
+        compiled = self._compiled.get((table, dialect.name, shape))
+        if compiled is None:
+            compiled = self._compiled[table, dialect.name, shape] = CompiledWrite(dialect, table, shape)
+        return compiled

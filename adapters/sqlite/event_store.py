@@ -1,6 +1,6 @@
 """The SQLite event store: streams, a gap-free feed in commit order, the outbox and the index."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,15 @@ LOAD_STREAM = (f"SELECT {COLUMNS} FROM events WHERE entity_id = ? AND sequence_n
 def _to_event(row: Sequence[Any]) -> StoredEvent:
     return StoredEvent(row[0], row[1], row[2], row[3], row[4], row[5], orjson.loads(row[6]),
                        datetime.fromisoformat(row[7]), row[8], row[9], row[10], row[11], 0)
+
+
+def _to_events(rows: Iterable[Sequence[Any]]) -> list[StoredEvent]:
+    """Many rows at once (the feed): the tuples built directly, without StoredEvent's own __new__."""
+    new, loads, moment = tuple.__new__, orjson.loads, datetime.fromisoformat
+    return [new(StoredEvent, (entity_id, sequence, event_id, event_type, version, aggregate, loads(data), moment(at),
+                              user, correlation, causation, position, 0))
+            for entity_id, sequence, event_id, event_type, version, aggregate, data, at, user, correlation, causation,
+            position in rows]
 
 
 class SQLiteEventStore(EventStore, Outbox):
@@ -70,7 +79,7 @@ class SQLiteEventStore(EventStore, Outbox):
         with self.database.read() as cursor:
             rows = cursor.execute(f"SELECT {COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?",
                                   (after_position, limit)).fetchall()
-        return [_to_event(row) for row in rows]
+        return _to_events(rows)
 
     def feed_shards(self) -> int:
         return 1

@@ -3,8 +3,8 @@
 import gc
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from application.envelope import StoredEvent
 from application.ports import EventStore
@@ -12,6 +12,7 @@ from application.read_models import ProjectionStatus, ReadModels, ReadModelsRebu
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 REBUILD_BATCH = 20_000  # events per transaction of a rebuild: the more, the more row changes fold into one
 
 
@@ -74,35 +75,36 @@ class Projector:
                      progress: Callable[[int], None] | None = None) -> int:
         checkpoints, read = target.checkpoints(), 0
         for shard in range(self.store.feed_shards()):
-            while events := self._project_next(target, shard, checkpoints.get(shard, 0), batch):
-                checkpoints[shard] = events[-1].position
-                read += len(events)
+            while projected := _collector_paused(self._project_next, target, shard, checkpoints.get(shard, 0), batch):
+                count, checkpoints[shard] = projected
+                read += count
                 if progress is not None:
                     progress(read)
         return read
 
     def _project_next(self, target: ReadModels | ReadModelsRebuild, shard: int, after: int,
-                      batch: int) -> list[StoredEvent]:
-        """Reads the events of the shard after `after`, a batch of them, and projects them."""
-        with _collector_paused():
-            events = self.store.read_feed(shard, after, batch)
-            if events:
-                target.project(events)
-        return events
+                      batch: int) -> tuple[int, int] | None:
+        """Reads a batch of the shard's events after `after` and projects it: how many there
+        were and the last one's position, or None at the end of the shard."""
+        events = self.store.read_feed(shard, after, batch)
+        if not events:
+            return None
+        target.project(events)
+        return len(events), events[-1].position
 
     def _heads(self) -> dict[int, int]:
         return {shard: self.store.feed_head(shard) for shard in range(self.store.feed_shards())}
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A batch makes many objects and frees them itself, with hardly a cycle among them; the
-    cyclic garbage collector would scan the whole heap again and again meanwhile (a fifth of a
-    rebuild's time), so it waits until the batch is done."""
+def _collector_paused(work: Callable[..., T], *arguments: Any) -> T:
+    """Does the work with the cyclic garbage collector paused. A batch makes many objects and
+    frees them all itself, with hardly a cycle among them; the collector would scan the heap
+    again and again meanwhile (a fifth of a rebuild's time). Whatever the work keeps only for
+    itself is gone when it returns, before the collector resumes."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        return work(*arguments)
     finally:
         if was_enabled:
             gc.enable()

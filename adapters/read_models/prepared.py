@@ -1,0 +1,111 @@
+"""The hot read path: queries compiled once and run on the driver's own connection.
+
+SQLAlchemy Core still defines every statement and compiles it for the database in use, and
+its types still convert the results (JSON text becomes objects on SQLite, say). What is
+skipped is building, caching and wrapping the statement, the connection and the result again
+on every request, which cost several times the query itself.
+"""
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Dialect, Engine, Select
+
+from adapters.read_models.engine import reading
+from application.errors import StoreUnavailable
+
+Rows = list[dict[str, Any]]
+
+
+class PreparedQuery:
+    """One statement, compiled for one dialect, with its bind names and result converters."""
+
+    def __init__(self, statement: Select[Any], dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.names = compiled.positiontup if compiled.positional else None
+        self.fixed = compiled.params  # values the statement binds itself (`id == 1`)
+        self.columns = [column.key for column in statement.selected_columns]
+        converters = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                      for column in statement.selected_columns]
+        self.converters = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
+
+    def rows(self, connection: Any, parameters: Mapping[str, Any]) -> Rows:
+        """The result rows as dicts by column name, on a driver (DBAPI) connection."""
+        values = {**self.fixed, **parameters}
+        arguments = tuple(values[name] for name in self.names) if self.names is not None else values
+        cursor = connection.cursor()
+        try:
+            cursor.execute(self.sql, arguments)
+            fetched = cursor.fetchall()
+        finally:
+            cursor.close()
+        if self.converters:
+            fetched = [self._converted(row) for row in fetched]
+        return [dict(zip(self.columns, row, strict=True)) for row in fetched]
+
+    def _converted(self, row: Any) -> list[Any]:
+        values = list(row)
+        for index, convert in self.converters:
+            values[index] = convert(values[index])
+        return values
+
+
+class PreparedReads:
+    """Prepared queries by key, and a consistent snapshot to run them in.
+
+    On SQLite each thread keeps one driver connection for reading (WAL: readers never wait);
+    elsewhere a pooled connection in a REPEATABLE READ transaction, as every other read.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._prepared: dict[tuple[Any, ...], PreparedQuery] = {}
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._opened: list[sqlite3.Connection] = []
+
+    def rows(self, connection: Any, key: tuple[Any, ...], build: Callable[[], Select[Any]], **parameters: Any) -> Rows:
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = self._prepared[key] = PreparedQuery(build(), self.engine.dialect)
+        return prepared.rows(connection, parameters)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Any]:
+        """A driver connection inside a read-only transaction; driver errors become StoreUnavailable."""
+        error_type = self.engine.dialect.loaded_dbapi.Error
+        try:
+            if self.engine.dialect.name != "sqlite":
+                with reading(self.engine) as connection:
+                    yield connection.connection.driver_connection
+                return
+            connection = self._sqlite_connection()
+            connection.execute("BEGIN")
+            try:
+                yield connection
+            finally:
+                connection.execute("COMMIT")
+        except error_type as error:
+            raise StoreUnavailable(f"the read model database failed: {error}") from error
+
+    def _sqlite_connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            pooled = self.engine.raw_connection()
+            pooled.detach()  # this thread's own from now on: configured by the engine, never pooled again
+            connection = pooled.dbapi_connection  # type: ignore[assignment]
+            self._local.connection = connection
+            with self._lock:
+                self._opened.append(connection)  # type: ignore[arg-type]
+        return connection  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """Closes the reading connections of every thread."""
+        with self._lock:
+            for connection in self._opened:
+                connection.close()
+            self._opened.clear()
