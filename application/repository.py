@@ -1,5 +1,7 @@
 """Loads aggregates from their streams, starting from the latest usable snapshot."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
 
@@ -45,6 +47,14 @@ class AggregateRepository:
         stored = self.store.load(aggregate.id, aggregate.version)
         aggregate.replay(self.mapper.to_events(stored))
         return aggregate, stored[-1].timestamp if stored else last_timestamp
+
+    @contextmanager
+    def reading(self, cls: type[A], entity_id: str) -> Iterator[A]:
+        """The aggregate as it is now, to look at and not change; given back to the cache when
+        done, so the next load (a command's, say) starts from it instead of from the store."""
+        aggregate, last_timestamp = self.load(cls, entity_id)
+        yield aggregate
+        self.give_back(aggregate, last_timestamp)
 
     def give_back(self, aggregate: Aggregate, last_timestamp: datetime | None) -> None:
         """Returns a loaded aggregate, unchanged or with its changes committed, for later loads."""

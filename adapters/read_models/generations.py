@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateSchema
 
 from adapters.read_models.engine import translated_errors, writing
+from adapters.read_models.prepared import PreparedQuery
 from adapters.read_models.schema import Generation, generation, pointer_table
 from application.errors import StoreUnavailable
 
@@ -28,8 +29,10 @@ class Generations:
         self.schema = schema
         self.pointer = pointer_table(schema)
         self._tables: dict[int, Generation] = {}
-        self._live = select(self.pointer.c.generation).where(self.pointer.c.id == LIVE_ROW)
-        self._live_locked = self._live.with_for_update()
+        live = select(self.pointer.c.generation).where(self.pointer.c.id == LIVE_ROW)
+        # read before every write of the projector: compiled once, run on the driver's cursor
+        self._live = PreparedQuery(live, engine.dialect)
+        self._live_locked = PreparedQuery(live.with_for_update(), engine.dialect)
 
     def tables(self, number: int) -> Generation:
         """The tables of one generation (described once, then remembered)."""
@@ -39,10 +42,10 @@ class Generations:
 
     def live(self, connection: Connection, lock: bool = False) -> int:
         """The live generation's number; `lock` holds the pointer until the transaction ends."""
-        number = connection.scalar(self._live_locked if lock else self._live)
-        if number is None:
+        rows = (self._live_locked if lock else self._live).rows(connection.connection.driver_connection, {})
+        if not rows:
             raise StoreUnavailable("the read model tables are not set up: create them first (product-service init)")
-        return int(number)
+        return int(rows[0]["generation"])
 
     def create(self) -> None:
         """Creates the pointer and the live generation's tables if missing; harmless to repeat."""

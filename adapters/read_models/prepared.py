@@ -32,15 +32,19 @@ class PreparedQuery:
         converters = [column.type.dialect_impl(dialect).result_processor(dialect, None)
                       for column in statement.selected_columns]
         self.converters = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
+        self.driver_error = dialect.loaded_dbapi.Error
 
     def rows(self, connection: Any, parameters: Mapping[str, Any]) -> Rows:
-        """The result rows as dicts by column name, on a driver (DBAPI) connection."""
+        """The result rows as dicts by column name, on a driver (DBAPI) connection; a driver
+        error becomes StoreUnavailable."""
         values = {**self.fixed, **parameters}
         arguments = tuple(values[name] for name in self.names) if self.names is not None else values
         cursor = connection.cursor()
         try:
             cursor.execute(self.sql, arguments)
             fetched = cursor.fetchall()
+        except self.driver_error as error:
+            raise StoreUnavailable(f"the read model database failed: {error}") from error
         finally:
             cursor.close()
         if self.converters:

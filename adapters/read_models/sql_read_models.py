@@ -17,7 +17,7 @@ from adapters.read_models import queries
 from adapters.read_models.engine import create_read_model_engine, reading, translated_errors, writing
 from adapters.read_models.generations import LIVE_ROW, Generations
 from adapters.read_models.prepared import PreparedReads
-from adapters.read_models.schema import Generation
+from adapters.read_models.schema import CHECKPOINTS, Generation
 from adapters.read_models.writer import ProjectionWriter, read_checkpoints
 from application.envelope import StoredEvent
 from application.errors import StoreUnavailable
@@ -66,7 +66,14 @@ class SqlReadModels(ReadModels):
         return _lowest(self.projection_checkpoints())
 
     def projection_checkpoints(self) -> dict[str, dict[int, int]]:
-        return self._read(lambda connection, tables: _by_projection(read_checkpoints(connection, tables)))
+        """Read on every catch-up (after each command in embedded mode): a prepared query."""
+        def query(connection: Any, tables: Generation) -> dict[str, dict[int, int]]:
+            table = tables[CHECKPOINTS]
+            rows = self._prepared.rows(connection, (tables.number, CHECKPOINTS),
+                                       lambda: select(table.c.projection, table.c.shard, table.c.position))
+            return _by_projection({(row["projection"], row["shard"]): row["position"] for row in rows})
+
+        return self._read_prepared(query)
 
     def start_rebuild(self) -> ReadModelsRebuild:
         return SqlReadModelsRebuild(self, self.generations.start_next())

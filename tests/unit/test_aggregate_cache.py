@@ -66,3 +66,30 @@ def test_the_cache_keeps_only_its_capacity_most_recent_aggregates():
     assert cache.take(Product, products[0].id) is None
     assert cache.take(Product, products[2].id) == (products[2], None)
     assert cache.take(Product, products[2].id) is None  # lent: gone until given back
+
+
+def loads_from_the_store(catalog: Catalog) -> dict[str, list[int]]:
+    """Per stream, the version after which each load read the store."""
+    loads: dict[str, list[int]] = {}
+    load = catalog.store.load
+
+    def recording(entity_id: str, after_version: int = 0, *args, **kwargs):  # type: ignore[no-untyped-def]
+        loads.setdefault(entity_id, []).append(after_version)
+        return load(entity_id, after_version, *args, **kwargs)
+
+    catalog.store.load = recording  # type: ignore[method-assign]
+    return loads
+
+
+def test_an_aggregate_looked_at_is_given_back_for_the_next_load_to_start_from():
+    catalog = Catalog(cached_aggregates=10)
+    catalog.handle(SHOES, BOOT)
+    catalog.handle(c.SetPrice(PRODUCT_ID, "10.00", "EUR"))
+    loads = loads_from_the_store(catalog)
+
+    with catalog.repository.reading(Pricing, pricing_id(PRODUCT_ID)) as pricing:
+        shown = pricing.version
+    catalog.handle(c.SetPrice(PRODUCT_ID, "11.00", "EUR"))
+
+    assert shown == 1
+    assert loads[pricing_id(PRODUCT_ID)] == [1, 1]  # after the first, each load only asked for what came later

@@ -42,8 +42,8 @@ blp = Blueprint("pricing", __name__, url_prefix="/api/v1/products", description=
 def _pricing_view(product_id: str, status: int = 200,
                   repository: AggregateRepository = Provide[Container.repository],
                   clock: Clock = Provide[Container.clock]) -> Response:
-    pricing, _ = repository.load(Pricing, pricing_id(product_id))
-    return json_response(pricing_view(pricing, product_id, clock.now()), status, pricing.version)
+    with repository.reading(Pricing, pricing_id(product_id)) as pricing:
+        return json_response(pricing_view(pricing, product_id, clock.now()), status, pricing.version)
 
 
 def _rendered(product_id: str, status: int = 200) -> Any:
