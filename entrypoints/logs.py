@@ -2,6 +2,7 @@
 command message is handled carrying its correlation id."""
 
 import logging
+import random
 import sys
 import uuid
 from collections.abc import Iterator
@@ -42,7 +43,7 @@ class CorrelationIdFilter(logging.Filter):
 
 def correlation_id_from(given: str | None) -> str:
     """The caller's correlation id (cut to a sane length), or a fresh one when it sent none."""
-    return (given or "")[:CORRELATION_ID_MAX] or str(uuid.uuid4())
+    return (given or "")[:CORRELATION_ID_MAX] or str(uuid.UUID(int=random.getrandbits(128), version=4))
 
 
 def bind_correlation_id(correlation_id: str) -> Token[str | None]:
