@@ -11,6 +11,8 @@ from contextvars import ContextVar, Token
 
 from pythonjsonlogger.orjson import OrjsonFormatter
 
+from entrypoints.log_output import BatchingStreamHandler
+
 CORRELATION_ID_MAX = 200
 # A context variable is the one piece of module state here: it must be created once per process,
 # and its value belongs to the thread (or task) that handles the request or message.
@@ -19,7 +21,7 @@ _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=N
 
 def configure_logging(level: str) -> None:
     """Sends every record to stderr as JSON; called once by each long-running CLI command."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = BatchingStreamHandler(sys.stderr)
     handler.setFormatter(OrjsonFormatter("{levelname}{name}{message}", style="{", timestamp="time",
                                          rename_fields={"levelname": "level", "name": "logger"}))
     handler.addFilter(CorrelationIdFilter())

@@ -58,8 +58,8 @@ def test_the_memory_is_not_consulted_outside_the_validity_window():
 
 def test_a_token_signed_with_another_key_is_refused_every_time():
     verifier = TokenVerifier(SECRET)
-    forged = jwt.encode({"sub": "mallory", "roles": ["admin"], "exp": int(time.time()) + 60}, "another-secret-key-xx",
-                        algorithm="HS256")
+    claims = {"sub": "mallory", "roles": ["admin"], "exp": int(time.time()) + 60}
+    forged = jwt.encode(claims, "another-secret-key-of-the-same-length-xx", algorithm="HS256")
 
     for _ in range(2):
         with pytest.raises(Problem) as refused:
