@@ -60,8 +60,10 @@ def writing(engine: Engine, bulk: bool = False) -> Iterator[Connection]:
 
     `bulk`: many rows into tables nobody reads yet (a rebuild), which a crash only makes the
     caller build again. On SQLite the page cache holds the whole batch rather than spilling it
-    to the file. `synchronous` stays NORMAL: OFF would be a little faster, but the tables being
-    rebuilt share the file with the live ones, which a power loss mid-checkpoint could corrupt.
+    to the file, and the commit does not checkpoint the write-ahead log: the rebuild does once,
+    at its end, so pages rewritten batch after batch are copied to the file once. `synchronous`
+    stays NORMAL: OFF would be a little faster, but the tables being rebuilt share the file with
+    the live ones, which a power loss mid-checkpoint could corrupt.
     """
     with engine.connect() as connection, _bulk_writes(connection, bulk):
         connection.execution_options(**{WRITING: True})
@@ -80,11 +82,14 @@ def _bulk_writes(connection: Connection, bulk: bool) -> Iterator[None]:
         yield
         return
     (cache_size,) = driver.execute("PRAGMA cache_size").fetchone()
+    (autocheckpoint,) = driver.execute("PRAGMA wal_autocheckpoint").fetchone()
     driver.execute(f"PRAGMA cache_size={BULK_CACHE_SIZE}")
+    driver.execute("PRAGMA wal_autocheckpoint=0")
     try:
         yield
     finally:
         driver.execute(f"PRAGMA cache_size={int(cache_size)}")
+        driver.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
 
 
 @contextmanager

@@ -6,6 +6,7 @@ swap waits for a write in progress, and a write begun after it goes to the new g
 """
 
 import logging
+import sqlite3
 
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -89,6 +90,20 @@ class Generations:
                 self.tables(old).metadata.drop_all(connection)
         except SQLAlchemyError:
             log.warning("dropping read model generation %s failed; the next rebuild drops it", old, exc_info=True)
+        self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """SQLite: copies the rebuild's pages from the write-ahead log into the file now (bulk
+        writes leave that to the end, so pages rewritten batch after batch are copied once)."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        connection = self.engine.raw_connection()
+        try:
+            connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+        except sqlite3.Error:
+            log.warning("checkpointing the read models after a rebuild failed; SQLite retries later", exc_info=True)
+        finally:
+            connection.close()
 
     def discard(self, fresh: Generation) -> None:
         """Drops a generation that never went live; never the live one."""

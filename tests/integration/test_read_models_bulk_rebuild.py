@@ -70,6 +70,8 @@ def test_bulk_writes_get_a_large_page_cache_and_give_it_back_even_when_they_fail
     with pytest.raises(RuntimeError), writing(engine, bulk=True) as connection:
         driver = connection.connection.driver_connection
         assert driver.execute("PRAGMA cache_size").fetchone() == (-128 * 1024,)
+        assert driver.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
         assert driver.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL: the live tables share the file
         raise RuntimeError("the batch failed")
     assert driver.execute("PRAGMA cache_size").fetchone() == (-2000,)
+    assert driver.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
