@@ -102,7 +102,7 @@ class UnitOfWork:
         if not changed:
             self._give_back({})
             return []
-        writes = [self._stream_write(tracked) for tracked in changed]
+        writes = [self._stream_write(tracked) for tracked in changed] + self._unchanged_since_read()
         index = IndexChanges()
         for tracked in changed:
             index = index | _index_changes(tracked)
@@ -117,11 +117,22 @@ class UnitOfWork:
             if violation.key == claim:
                 raise DuplicateCommand(violation.key, violation.owner) from None
             raise
-        committed_at = {write.entity_id: write.events[-1].timestamp for write in writes}
+        committed_at = {write.entity_id: write.events[-1].timestamp for write in writes if write.events}
         for tracked in changed:
             self._maybe_snapshot(tracked, committed_at[tracked.aggregate.id])
         self._give_back(committed_at)
         return committed
+
+    def _unchanged_since_read(self) -> list[StreamWrite]:
+        """The aggregates the decision read (and did not change), each at the version it was read:
+        the commit fails as a conflict if any of them moved meanwhile, and the retry decides
+        again. Without it two commands could each pass a rule on the other's old state (two
+        categories moved under each other, a price set on a product being discontinued)."""
+        checked: dict[str, StreamWrite] = {}
+        for aggregate, _ in self._consulted:
+            if aggregate.id not in self._tracked:
+                checked.setdefault(aggregate.id, StreamWrite(aggregate.id, aggregate.version, ()))
+        return list(checked.values())
 
     def _give_back(self, committed_at: dict[str, datetime]) -> None:
         """After a successful commit, every aggregate is again the exact fold of its stream."""

@@ -93,6 +93,18 @@ class EventStoreContract(abc.ABC):
         assert store.load(other) == []
         assert len(store.load(moved)) == 1
 
+    def test_a_write_without_events_only_checks_its_stream_in_the_same_commit(self, store: EventStore) -> None:
+        read, written = new_id(), new_id()
+        store.append(read, 0, events_for(read, 1, 2))
+        store.commit([StreamWrite(read, 2, ()), StreamWrite(written, 0, tuple(events_for(written, 1, 1)))])
+        store.append(read, 2, events_for(read, 3, 1))  # the stream read moves on
+
+        with pytest.raises(ConcurrencyError):
+            store.commit([StreamWrite(read, 2, ()), StreamWrite(written, 1, tuple(events_for(written, 2, 1)))])
+        assert [e.sequence_number for e in store.load(read)] == [1, 2, 3]
+        assert [e.sequence_number for e in store.load(written)] == [1]
+        assert sum(1 for e in _whole_feed(store) if e.entity_id in (read, written)) == 4
+
     def test_loads_respect_version_bounds(self, store: EventStore) -> None:
         entity = new_id()
         store.append(entity, 0, events_for(entity, 1, 10))
