@@ -44,7 +44,10 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1, threads: i
     """Serves under gunicorn; each worker builds its own container after the fork."""
     options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
                "graceful_timeout": 20, "timeout": 60, "logger_class": _JsonGunicornLogger,
-               "loglevel": settings.log_level.lower()}
+               "loglevel": settings.log_level.lower(),
+               # one control socket per home directory would be shared by every server started
+               # there; the server is managed with signals (TERM stops it gracefully) instead
+               "control_socket_disable": True}
     if settings.broker == "rabbitmq":  # each worker runs the outbox relay while it holds the relay lease
         options.update(in_process_relay_hooks())
     _Gunicorn(app_from_settings(settings), options).run()
