@@ -20,20 +20,15 @@ from domain.commands import CreateCategory, CreateProduct, UpdateProductDetails
 from domain.product import Product
 from entrypoints.containers import build_container
 from entrypoints.settings import Settings, load_settings
+from tests.integration.conftest import DYNAMODB_FEED_SHARDS
 
 REPO = Path(__file__).resolve().parents[2]
-SHARDS = 4
+SHARDS = DYNAMODB_FEED_SHARDS
 
 
 @pytest.fixture
-def environment(dynamodb_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Settings of a fresh DynamoDB store (tables not yet created) and a data dir for the read models."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")  # for the stores this process builds; moto takes any
-    return {"PRODUCT_SERVICE_EVENT_STORE": "dynamodb", "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
-            "PRODUCT_SERVICE_DYNAMODB_TABLE": f"cli-{uuid.uuid4().hex[:10]}",
-            "PRODUCT_SERVICE_DYNAMODB_FEED_SHARDS": str(SHARDS), "PRODUCT_SERVICE_DATA_DIR": str(tmp_path / "var"),
-            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1"}
+def environment(dynamodb_environment: dict[str, str]) -> dict[str, str]:
+    return dynamodb_environment
 
 
 def cli(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

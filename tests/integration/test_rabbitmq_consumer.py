@@ -19,15 +19,10 @@ from entrypoints.amqp.processor import CommandProcessor
 from entrypoints.containers import Container
 from entrypoints.logs import CorrelationIdFilter
 from tests.amqp_scenarios import CommandClient, new_id, service_container
-from tests.rabbitmq_broker import AMQP_URL, USER, channel_to, drain, unique_topology
+from tests.rabbitmq_broker import AMQP_URL, USER, channel_to, drain
 
 pytestmark = pytest.mark.slow
 
-
-@pytest.fixture
-def topology() -> Iterator[Topology]:
-    with unique_topology() as topology:
-        yield topology
 
 
 @pytest.fixture

@@ -2,28 +2,22 @@
 the event store, ending where a fresh rebuild from the store ends."""
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from adapters.rabbitmq import RabbitMQConfirmingPublisher, Topology, event_from_message, event_message
+from adapters.rabbitmq import RabbitMQConfirmingPublisher, event_from_message, event_message
 from adapters.read_models import SqlReadModels
 from application.envelope import StoredEvent
 from application.projections import Projector
 from application.read_models import ProductFilter, ReadModels
 from entrypoints.containers import Container
 from tests.amqp_scenarios import record_every_event_type, record_updates, service_container, wait_for
-from tests.rabbitmq_broker import AMQP_URL, unique_topology
+from tests.rabbitmq_broker import AMQP_URL
 
 pytestmark = pytest.mark.slow
 
-
-@pytest.fixture
-def topology() -> Iterator[Topology]:
-    with unique_topology() as topology:
-        yield topology
 
 
 def as_delivered(events: list[StoredEvent]) -> list[StoredEvent | None]:

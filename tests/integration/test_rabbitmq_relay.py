@@ -12,7 +12,7 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapters.rabbitmq import BrokerUnavailable, RabbitMQConfirmingPublisher, Topology, routing_key
+from adapters.rabbitmq import BrokerUnavailable, RabbitMQConfirmingPublisher, routing_key
 from application.envelope import StoredEvent
 from application.mapper import EventMapper
 from domain.events import ALL_EVENTS
@@ -36,17 +36,11 @@ from tests.rabbitmq_broker import (
     drain,
     fresh_vhost,
     message_count,
-    unique_topology,
 )
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.slow
 
-
-@pytest.fixture
-def topology() -> Iterator[Topology]:
-    with unique_topology() as topology:
-        yield topology
 
 
 @pytest.fixture(scope="module")

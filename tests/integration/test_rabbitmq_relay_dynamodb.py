@@ -6,8 +6,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from entrypoints.amqp.relay import Backoff, OutboxRelay
 from entrypoints.containers import Container, build_container, init_stores
 from entrypoints.settings import load_settings
 from tests.amqp_scenarios import record_every_event_type, record_updates, wait_for
+from tests.integration.conftest import DYNAMODB_FEED_SHARDS
 from tests.integration.test_rabbitmq_projections import everything_in, fresh_rebuild
 from tests.integration.test_rabbitmq_relay import assert_each_event_arrived_in_entity_order, proxied_url
 from tests.rabbitmq_broker import (
@@ -28,30 +27,18 @@ from tests.rabbitmq_broker import (
     drain,
     fresh_vhost,
     message_count,
-    unique_topology,
 )
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
-SHARDS = 4
+SHARDS = DYNAMODB_FEED_SHARDS
 
-
-@pytest.fixture
-def topology() -> Iterator[Topology]:
-    with unique_topology() as topology:
-        yield topology
 
 
 @pytest.fixture
-def environment(dynamodb_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")  # for the stores this process builds; moto takes any
-    return {"PRODUCT_SERVICE_EVENT_STORE": "dynamodb", "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
-            "PRODUCT_SERVICE_DYNAMODB_TABLE": f"relay-{uuid.uuid4().hex[:10]}",
-            "PRODUCT_SERVICE_DYNAMODB_FEED_SHARDS": str(SHARDS), "PRODUCT_SERVICE_DATA_DIR": str(tmp_path / "var"),
-            "PRODUCT_SERVICE_BROKER": "rabbitmq", "AMQP_URL": AMQP_URL,
-            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1"}
+def environment(dynamodb_environment: dict[str, str]) -> dict[str, str]:
+    return {**dynamodb_environment, "PRODUCT_SERVICE_BROKER": "rabbitmq", "AMQP_URL": AMQP_URL}
 
 
 def dynamodb_container(environment: dict[str, str], topology: Topology | None = None) -> Container:
