@@ -3,6 +3,7 @@ counter and latency histogram, and one access log line. Nothing else runs on eve
 
 import logging
 import time
+from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -26,18 +27,26 @@ def install_observability(app: Flask, registry: CollectorRegistry) -> None:
         g.correlation_id = correlation_id_from(request.headers.get(CORRELATION_HEADER))
         g.correlation_token = bind_correlation_id(g.correlation_id)
 
+    counted: dict[tuple[str, str, int], Any] = {}  # label values -> (counter, histogram) children
+    info = logging.INFO
+
     @app.after_request
     def _finish(response: Response) -> Response:
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        method, status = request.method, response.status_code
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"  # the route, never the raw path
-        requests.labels(request.method, endpoint, str(response.status_code)).inc()
-        latency.labels(request.method, endpoint).observe(elapsed)
+        children = counted.get((method, endpoint, status))
+        if children is None:  # prometheus' labels() validates and locks on every call: look up once
+            children = counted[method, endpoint, status] = (requests.labels(method, endpoint, str(status)),
+                                                            latency.labels(method, endpoint))
+        children[0].inc()
+        children[1].observe(elapsed)
         response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
-        if access_log.isEnabledFor(logging.INFO):
-            principal = g.get("principal")
-            access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
-                "method": request.method, "path": request.path, "status": response.status_code,
-                "duration_ms": round(elapsed * 1000, 2), "user": principal.user_id if principal else None})
+        if access_log.isEnabledFor(info):
+            principal, path = g.get("principal"), request.path
+            access_log.info("%s %s %s", method, path, status, extra={
+                "method": method, "path": path, "status": status, "duration_ms": round(elapsed * 1000, 2),
+                "user": principal.user_id if principal else None})
         return response
 
     @app.teardown_request
