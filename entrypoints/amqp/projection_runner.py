@@ -60,13 +60,16 @@ class RabbitMQProjectionRunner:
 
     def run(self, stop: threading.Event, ready: threading.Event | None = None) -> None:
         """Projects until `stop` is set; starts again with backoff after a failure of the broker
-        or the read models, or after the broker cancelled the consumer."""
+        or the read models, after the broker cancelled the consumer, and after any other error
+        (logged with its traceback): the process stays up and the views catch up once it clears."""
         backoff = Backoff()
         while not stop.is_set():
             try:
                 self._consume(stop, ready, backoff)
             except (AMQPError, StoreUnavailable) as error:
                 log.warning("projection runner: %r", error)
+            except Exception:  # noqa: BLE001 - a runner that dies keeps no view; it retries and says why
+                log.exception("projection runner: projecting failed")
             if not stop.is_set():
                 wait = backoff.next()
                 log.warning("projection runner: consuming again in %.1fs", wait)

@@ -12,6 +12,7 @@ from adapters.read_models import SqlReadModels
 from application.envelope import StoredEvent
 from application.projections import Projector
 from application.read_models import ProductFilter, ReadModels
+from entrypoints.amqp.projection_runner import RabbitMQProjectionRunner
 from entrypoints.containers import Container
 from tests.amqp_scenarios import record_every_event_type, record_updates, service_container, wait_for
 from tests.rabbitmq_broker import AMQP_URL
@@ -85,3 +86,33 @@ def test_distributed_projections_reach_the_read_model_of_a_fresh_rebuild(tmp_pat
     projected = everything_in(container.read_models())
     assert len(projected["products"]) == 21 and projected["tree"]  # the deleted product is not listed
     assert projected == everything_in(fresh_rebuild(container, tmp_path))
+
+
+class FailingOnce(Projector):
+    """A projector whose first catch-up fails as no broker or store error would."""
+
+    failures = 0
+
+    def catch_up(self, batch: int = 500) -> int:
+        if not self.failures:
+            self.failures += 1
+            raise RuntimeError("an event no projection can apply")
+        return super().catch_up(batch)
+
+
+def test_the_runner_outlives_an_unexpected_failure_and_catches_up_once_it_clears(tmp_path, topology):
+    container = service_container(tmp_path, AMQP_URL, topology)
+    record_every_event_type(container.bulk_message_bus())
+    projector = FailingOnce(container.event_store(), container.read_models())
+    runner = RabbitMQProjectionRunner(AMQP_URL, projector, container.read_models(), topology)
+    stop, ready = threading.Event(), threading.Event()
+    running = threading.Thread(target=runner.run, args=(stop, ready))
+    running.start()
+    try:
+        caught_up = ready.wait(10)  # the first attempt fails, the next one (after a short backoff) succeeds
+    finally:
+        stop.set()
+        running.join(10)
+
+    assert projector.failures == 1 and caught_up
+    assert container.read_models().checkpoints() == {0: container.event_store().feed_head(0)}
