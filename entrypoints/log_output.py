@@ -11,7 +11,10 @@ import logging
 import os
 import threading
 import time
+from datetime import UTC, datetime
 from typing import TextIO
+
+import orjson
 
 
 class BatchingStreamHandler(logging.Handler):
@@ -54,6 +57,12 @@ class BatchingStreamHandler(logging.Handler):
         if full or record.levelno >= logging.WARNING:
             self.flush()
 
+    def write_line(self, line: str) -> None:
+        """Queues a line already formatted (see `AccessLog`)."""
+        self._start_flusher()
+        with self._queue_lock:
+            self._lines.append(line)
+
     def flush(self) -> None:
         with self._write_lock:
             with self._queue_lock:
@@ -79,3 +88,36 @@ class BatchingStreamHandler(logging.Handler):
                 self.flush()
             except (OSError, ValueError):  # the stream is gone (closed at exit): nothing left to do
                 return
+
+
+class AccessLog:
+    """The server's line per request: the same JSON object a record of the logger
+    `product_service.access` would give (`time`, `level`, `logger`, `message`, the request's
+    fields and `correlation_id`), put straight into the batching handler's queue. Going through
+    the logging module's record, filter and formatter for every request cost a tenth of a
+    simple read's throughput. Without a batching handler on the root logger (tests, embedding),
+    the line goes through the logging module as any record."""
+
+    LOGGER = "product_service.access"
+
+    def __init__(self) -> None:
+        self.logger = logging.getLogger(self.LOGGER)
+
+    def request(self, method: str, path: str, status: int, duration_ms: float, user: str | None,
+                correlation_id: str) -> None:
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
+        fields = {"method": method, "path": path, "status": status, "duration_ms": duration_ms, "user": user}
+        handler = _batching_handler(self.logger)
+        if handler is None:
+            self.logger.info("%s %s %s", method, path, status, extra=fields)
+            return
+        handler.write_line(orjson.dumps({
+            "level": "INFO", "logger": self.LOGGER, "message": f"{method} {path} {status}", **fields,
+            "correlation_id": correlation_id, "time": datetime.now(UTC).isoformat()}).decode() + "\n")
+
+
+def _batching_handler(logger: logging.Logger) -> BatchingStreamHandler | None:
+    """The batching handler the access logger's records would reach, if that is the only one."""
+    handlers = logging.getLogger().handlers if logger.propagate and not logger.handlers else logger.handlers
+    return handlers[0] if len(handlers) == 1 and isinstance(handlers[0], BatchingStreamHandler) else None

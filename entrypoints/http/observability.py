@@ -1,17 +1,16 @@
 """Per request: the correlation id (taken from X-Correlation-ID or made, and echoed), the request
 counter and latency histogram, and one access log line. Nothing else runs on every request."""
 
-import logging
 import time
 from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from entrypoints.log_output import AccessLog
 from entrypoints.logs import bind_correlation_id, correlation_id_from, unbind_correlation_id
 
 CORRELATION_HEADER = "X-Correlation-ID"
-access_log = logging.getLogger("product_service.access")
 
 
 def install_observability(app: Flask, registry: CollectorRegistry) -> None:
@@ -28,7 +27,7 @@ def install_observability(app: Flask, registry: CollectorRegistry) -> None:
         g.correlation_token = bind_correlation_id(g.correlation_id)
 
     counted: dict[tuple[str, str, int], Any] = {}  # label values -> (counter, histogram) children
-    info = logging.INFO
+    access_log = AccessLog()
 
     @app.after_request
     def _finish(response: Response) -> Response:
@@ -41,12 +40,11 @@ def install_observability(app: Flask, registry: CollectorRegistry) -> None:
                                                             latency.labels(method, endpoint))
         children[0].inc()
         children[1].observe(elapsed)
-        response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
-        if access_log.isEnabledFor(info):
-            principal, path = g.get("principal"), request.path
-            access_log.info("%s %s %s", method, path, status, extra={
-                "method": method, "path": path, "status": status, "duration_ms": round(elapsed * 1000, 2),
-                "user": principal.user_id if principal else None})
+        correlation_id = g.get("correlation_id", "")
+        response.headers[CORRELATION_HEADER] = correlation_id
+        principal = g.get("principal")
+        access_log.request(method, request.path, status, round(elapsed * 1000, 2),
+                           principal.user_id if principal else None, correlation_id)
         return response
 
     @app.teardown_request
