@@ -1,9 +1,11 @@
 """Request bodies: JSON objects, read by the same codec (orjson) that the stores write with."""
 
+from decimal import Decimal
 from typing import Any
 
 import flask
 import flask_smorest
+import marshmallow as ma
 import orjson
 from webargs.flaskparser import FlaskParser, is_json_request
 
@@ -17,6 +19,26 @@ class RequestParser(FlaskParser):
     Every JSON body this API takes is required (the OpenAPI document says so): a missing or blank
     body, one sent as another media type, or bytes that are not UTF-8 are malformed too, rather
     than an empty object (webargs reads an undecodable body as no body at all)."""
+
+    IMMUTABLE = (str, int, float, bool, type(None), Decimal, tuple, frozenset)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._empty_query: dict[ma.Schema, dict[str, Any]] = {}  # a query schema -> what it loads from ""
+
+    def parse(self, argmap: Any, req: Any = None, *, location: str | None = None, **kwargs: Any) -> Any:
+        """A request without a query string loads, for a query schema, what it loaded the first
+        time: its defaults (the most common GET, answered without loading the schema again)."""
+        if location != "query" or not isinstance(argmap, ma.Schema) or kwargs.get("validate") is not None \
+                or (req or flask.request).query_string:
+            return super().parse(argmap, req, location=location, **kwargs)
+        loaded = self._empty_query.get(argmap)
+        if loaded is None:
+            loaded = super().parse(argmap, req, location=location, **kwargs)
+            if not isinstance(loaded, dict) or not all(isinstance(v, self.IMMUTABLE) for v in loaded.values()):
+                return loaded
+            self._empty_query[argmap] = loaded
+        return dict(loaded)
 
     def _raw_load_json(self, req: flask.Request) -> Any:
         if not is_json_request(req):
