@@ -49,6 +49,7 @@ def _docs_only(view: Any, documented: Any) -> Any:
     return view
 
 
+COMMAND_ERRORS = (400, 401, 403, 404, 409, 412, 422, 503)
 IF_MATCH = {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
             "description": 'the version the write expects, as its ETag ("3" or W/"3"); 412 when it is not current'}
 IDEMPOTENCY_KEY = {
@@ -61,6 +62,16 @@ IDEMPOTENCY_KEY = {
 def request_headers(blueprint: Blueprint, *parameters: dict[str, Any]) -> Callable[[Any], Any]:
     """Documents the request headers a view reads (a command: Idempotency-Key, and If-Match)."""
     return lambda view: _docs_only(view, blueprint.doc(parameters=list(parameters))(view))
+
+
+def command_on_an_entity(blueprint: Blueprint) -> Callable[[Any], Any]:
+    """Documents a command on an existing entity: every problem it may answer, and the
+    If-Match and Idempotency-Key headers it reads."""
+
+    def decorate(view: Any) -> Any:
+        return errors(blueprint, *COMMAND_ERRORS)(request_headers(blueprint, IF_MATCH, IDEMPOTENCY_KEY)(view))
+
+    return decorate
 
 
 def json_response(body: Any, status: int = 200, version: int | None = None) -> Response:

@@ -20,7 +20,7 @@ from entrypoints.http.parsing import Blueprint
 from entrypoints.http.problems import Problem
 from entrypoints.http.rendering import (
     IDEMPOTENCY_KEY,
-    IF_MATCH,
+    command_on_an_entity,
     errors,
     history_view,
     json_response,
@@ -96,8 +96,7 @@ def get_category(query: dict[str, Any], category_id: uuid.UUID) -> Response:
 @blp.route("/<uuid:category_id>", methods=["PATCH"])
 @blp.arguments(CategoryPatchSchema)
 @blp.response(200, CategorySchema)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
-@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
+@command_on_an_entity(blp)
 @requires(CATALOG)
 @inject
 def patch_category(body: dict[str, Any], category_id: uuid.UUID,
@@ -110,8 +109,7 @@ def patch_category(body: dict[str, Any], category_id: uuid.UUID,
 @blp.route("/<uuid:category_id>/move", methods=["POST"])
 @blp.arguments(CategoryMoveSchema)
 @blp.response(200, CategorySchema)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
-@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
+@command_on_an_entity(blp)
 @requires(CATALOG)
 @inject
 def move_category(body: dict[str, Any], category_id: uuid.UUID,
@@ -126,8 +124,7 @@ def move_category(body: dict[str, Any], category_id: uuid.UUID,
 
 @blp.route("/<uuid:category_id>", methods=["DELETE"])
 @blp.response(204)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
-@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
+@command_on_an_entity(blp)
 @requires(DELETE)
 @inject
 def delete_category(category_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:

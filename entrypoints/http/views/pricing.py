@@ -17,14 +17,12 @@ from entrypoints.http.auth import PRICING, READ, requires
 from entrypoints.http.commanding import CommandRunner, expected_version
 from entrypoints.http.parsing import Blueprint
 from entrypoints.http.rendering import (
-    IDEMPOTENCY_KEY,
-    IF_MATCH,
+    command_on_an_entity,
     errors,
     json_response,
     no_content,
     pricing_view,
     quote_view,
-    request_headers,
     with_location,
 )
 from entrypoints.http.schemas.pricing import (
@@ -53,8 +51,7 @@ def _rendered(product_id: str, status: int = 200) -> Any:
 @blp.route("/<uuid:product_id>/price", methods=["PUT"])
 @blp.arguments(SetPriceSchema)
 @blp.response(200, PricingSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
-@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
+@command_on_an_entity(blp)
 @requires(PRICING)
 @inject
 def set_price(body: dict[str, Any], product_id: uuid.UUID,
@@ -83,8 +80,7 @@ def get_price(query: dict[str, Any], product_id: uuid.UUID, temporal: TemporalQu
 @blp.route("/<uuid:product_id>/discounts", methods=["POST"])
 @blp.arguments(DiscountCreateSchema)
 @blp.response(201, PricingSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
-@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
+@command_on_an_entity(blp)
 @requires(PRICING)
 @inject
 def add_discount(body: dict[str, Any], product_id: uuid.UUID,
@@ -99,8 +95,7 @@ def add_discount(body: dict[str, Any], product_id: uuid.UUID,
 
 @blp.route("/<uuid:product_id>/discounts/<string:discount_id>", methods=["DELETE"])
 @blp.response(204)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
-@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
+@command_on_an_entity(blp)
 @requires(PRICING)
 @inject
 def remove_discount(product_id: uuid.UUID, discount_id: str,

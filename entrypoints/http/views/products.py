@@ -24,7 +24,7 @@ from entrypoints.http.parsing import Blueprint
 from entrypoints.http.problems import Problem
 from entrypoints.http.rendering import (
     IDEMPOTENCY_KEY,
-    IF_MATCH,
+    command_on_an_entity,
     errors,
     history_view,
     json_response,
@@ -123,8 +123,7 @@ def _product_at(product_id: str, version: int | None, as_of: datetime | None,
 @blp.route("/<uuid:product_id>", methods=["PATCH"])
 @blp.arguments(ProductPatchSchema)
 @blp.response(200, ProductSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
-@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
+@command_on_an_entity(blp)
 @requires(CATALOG)
 @inject
 def patch_product(body: dict[str, Any], product_id: uuid.UUID,
@@ -137,8 +136,7 @@ def patch_product(body: dict[str, Any], product_id: uuid.UUID,
 
 @blp.route("/<uuid:product_id>/activate", methods=["POST"])
 @blp.response(200, ProductSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
-@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
+@command_on_an_entity(blp)
 @requires(CATALOG)
 @inject
 def activate_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -148,8 +146,7 @@ def activate_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Cont
 
 @blp.route("/<uuid:product_id>/deactivate", methods=["POST"])
 @blp.response(200, ProductSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
-@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
+@command_on_an_entity(blp)
 @requires(CATALOG)
 @inject
 def deactivate_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -158,8 +155,7 @@ def deactivate_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Co
 
 @blp.route("/<uuid:product_id>/discontinue", methods=["POST"])
 @blp.response(200, ProductSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
-@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
+@command_on_an_entity(blp)
 @requires(CATALOG)
 @inject
 def discontinue_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -169,8 +165,7 @@ def discontinue_product(product_id: uuid.UUID, runner: CommandRunner = Provide[C
 
 @blp.route("/<uuid:product_id>", methods=["DELETE"])
 @blp.response(204)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
-@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
+@command_on_an_entity(blp)
 @requires(DELETE)
 @inject
 def delete_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Container.command_runner]) -> Response:
@@ -179,8 +174,7 @@ def delete_product(product_id: uuid.UUID, runner: CommandRunner = Provide[Contai
 
 @blp.route("/<uuid:product_id>/categories/<uuid:category_id>", methods=["PUT"])
 @blp.response(200, ProductSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
-@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
+@command_on_an_entity(blp)
 @requires(CATALOG)
 @inject
 def add_to_category(product_id: uuid.UUID, category_id: uuid.UUID,
@@ -194,8 +188,7 @@ def add_to_category(product_id: uuid.UUID, category_id: uuid.UUID,
 
 @blp.route("/<uuid:product_id>/categories/<uuid:category_id>", methods=["DELETE"])
 @blp.response(200, ProductSchema)
-@errors(blp, 400, 401, 403, 404, 409, 412, 422, 503)
-@request_headers(blp, IF_MATCH, IDEMPOTENCY_KEY)
+@command_on_an_entity(blp)
 @requires(CATALOG)
 @inject
 def remove_from_category(product_id: uuid.UUID, category_id: uuid.UUID,
