@@ -2,6 +2,7 @@
 
 import argparse
 import uuid
+from collections.abc import Callable
 
 from domain.errors import InvalidValue
 from domain.values import currency_code
@@ -88,30 +89,28 @@ def _add_messaging(commands: "argparse._SubParsersAction[argparse.ArgumentParser
     replay.set_defaults(run=messaging.replay)
 
 
-def _shard(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return number
+def _whole_number(minimum: int) -> Callable[[str], int]:
+    """An argument type: a whole number of at least `minimum`."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more")
+        return number
+
+    return parse
+
+
+_positive, _shard = _whole_number(1), _whole_number(0)
 
 
 def _non_empty(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("must not be empty")
     return text.strip()
-
-
-def _positive(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return number
 
 
 def _entity_id(text: str) -> str:
