@@ -44,7 +44,6 @@ class SqlTableSource(LegacySource):
         return Table(self.table_name, MetaData(), schema=self.schema or None, autoload_with=engine)
 
 
-
 @contextmanager
 def _engine(url: str, table: str) -> Iterator[Engine]:
     """An engine for one read, disposed afterwards; driver errors become SourceError."""

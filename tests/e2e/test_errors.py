@@ -190,7 +190,6 @@ def test_bad_input_leaves_the_catalog_working(admin: Client, ids):
     assert ok(admin.get(f"/products/{uuid.UUID(product['id'])}/history"))["items"][-1]["eventType"] == "DiscountAdded"
 
 
-
 def test_an_attribute_text_over_a_thousand_characters_is_an_invalid_field(admin: Client):
     response = admin.post("/products", {"sku": unique("LONG"), "name": "Long", "attributes": {"notes": "x" * 1001}})
 

@@ -24,7 +24,6 @@ from tests.rabbitmq_broker import AMQP_URL, USER, channel_to, drain
 pytestmark = pytest.mark.slow
 
 
-
 @pytest.fixture
 def container(tmp_path: Path, topology: Topology) -> Container:
     return service_container(tmp_path, AMQP_URL, topology, busy_timeout_s=0.05)

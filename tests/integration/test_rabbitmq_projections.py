@@ -2,6 +2,8 @@
 the event store, ending where a fresh rebuild from the store ends."""
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +20,6 @@ from tests.amqp_scenarios import record_every_event_type, record_updates, servic
 from tests.rabbitmq_broker import AMQP_URL
 
 pytestmark = pytest.mark.slow
-
 
 
 def as_delivered(events: list[StoredEvent]) -> list[StoredEvent | None]:
@@ -42,6 +43,19 @@ def fresh_rebuild(container: Container, tmp_path: Any) -> SqlReadModels:
     return rebuilt
 
 
+@contextmanager
+def projecting(runner: RabbitMQProjectionRunner) -> Iterator[threading.Event]:
+    """The runner in a thread; yields the event it sets once it consumes; stops it at the end."""
+    stop, ready = threading.Event(), threading.Event()
+    running = threading.Thread(target=runner.run, args=(stop, ready))
+    running.start()
+    try:
+        yield ready
+    finally:
+        stop.set()
+        running.join(10)
+
+
 def test_delivered_events_that_continue_the_checkpoint_are_applied_and_a_gap_is_filled_from_the_store(tmp_path):
     container = service_container(tmp_path, AMQP_URL)
     record_every_event_type(container.bulk_message_bus())
@@ -63,10 +77,7 @@ def test_delivered_events_that_continue_the_checkpoint_are_applied_and_a_gap_is_
 def test_distributed_projections_reach_the_read_model_of_a_fresh_rebuild(tmp_path, topology):
     container = service_container(tmp_path, AMQP_URL, topology)
     runner = container.projection_runner(batch_size=50)
-    stop, ready = threading.Event(), threading.Event()
-    projecting = threading.Thread(target=runner.run, args=(stop, ready))
-    projecting.start()
-    try:
+    with projecting(runner) as ready:
         assert ready.wait(10)
         bus, store, relay = container.bulk_message_bus(), container.event_store(), container.outbox_relay()
         record_every_event_type(bus)
@@ -78,9 +89,6 @@ def test_distributed_projections_reach_the_read_model_of_a_fresh_rebuild(tmp_pat
         early.close()
         relay.drain()
         wait_for(lambda: container.read_models().checkpoints() == {0: events[-1].position})
-    finally:
-        stop.set()
-        projecting.join(10)
 
     assert runner.applied_from_messages >= 1 and runner.caught_up_from_store >= 1
     projected = everything_in(container.read_models())
@@ -105,14 +113,8 @@ def test_the_runner_outlives_an_unexpected_failure_and_catches_up_once_it_clears
     record_every_event_type(container.bulk_message_bus())
     projector = FailingOnce(container.event_store(), container.read_models())
     runner = RabbitMQProjectionRunner(AMQP_URL, projector, container.read_models(), topology)
-    stop, ready = threading.Event(), threading.Event()
-    running = threading.Thread(target=runner.run, args=(stop, ready))
-    running.start()
-    try:
+    with projecting(runner) as ready:
         caught_up = ready.wait(10)  # the first attempt fails, the next one (after a short backoff) succeeds
-    finally:
-        stop.set()
-        running.join(10)
 
     assert projector.failures == 1 and caught_up
     assert container.read_models().checkpoints() == {0: container.event_store().feed_head(0)}

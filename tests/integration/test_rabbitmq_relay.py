@@ -42,7 +42,6 @@ from tests.tcp_proxy import TcpProxy
 pytestmark = pytest.mark.slow
 
 
-
 @pytest.fixture(scope="module")
 def vhost_url() -> Iterator[str]:
     """A virtual host for the tests that run the relay as a process, with the default names."""

@@ -18,7 +18,7 @@ from entrypoints.containers import Container, build_container, init_stores
 from entrypoints.settings import load_settings
 from tests.amqp_scenarios import record_every_event_type, record_updates, wait_for
 from tests.integration.conftest import DYNAMODB_FEED_SHARDS
-from tests.integration.test_rabbitmq_projections import everything_in, fresh_rebuild
+from tests.integration.test_rabbitmq_projections import everything_in, fresh_rebuild, projecting
 from tests.integration.test_rabbitmq_relay import assert_each_event_arrived_in_entity_order, proxied_url
 from tests.rabbitmq_broker import (
     AMQP_URL,
@@ -33,7 +33,6 @@ from tests.tcp_proxy import TcpProxy
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 SHARDS = DYNAMODB_FEED_SHARDS
-
 
 
 @pytest.fixture
@@ -138,10 +137,7 @@ def test_distributed_projections_of_every_shard_reach_the_read_model_of_a_fresh_
                                                                                        tmp_path):
     container = dynamodb_container(environment, topology)
     runner = container.projection_runner(batch_size=50)
-    stop, ready = threading.Event(), threading.Event()
-    projecting = threading.Thread(target=runner.run, args=(stop, ready))
-    projecting.start()
-    try:
+    with projecting(runner) as ready:
         assert ready.wait(10)
         bus, store, relay = container.bulk_message_bus(), container.event_store(), container.outbox_relay()
         record_every_event_type(bus)
@@ -149,9 +145,6 @@ def test_distributed_projections_of_every_shard_reach_the_read_model_of_a_fresh_
         relay.drain()
         heads = {shard: store.feed_head(shard) for shard in range(SHARDS)}
         wait_for(lambda: container.read_models().checkpoints() == heads, timeout_s=60)
-    finally:
-        stop.set()
-        projecting.join(10)
 
     assert runner.applied_from_messages >= 1
     projected = everything_in(container.read_models())
