@@ -6,8 +6,6 @@ skipped is building, caching and wrapping the statement, the connection and the 
 on every request, which cost several times the query itself.
 """
 
-import sqlite3
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 from sqlalchemy import Dialect, Engine, Select
 
 from adapters.read_models.engine import reading
+from adapters.sqlite.engine import SQLiteDatabase
 from application.errors import StoreUnavailable
 
 Rows = list[dict[str, Any]]
@@ -68,9 +67,7 @@ class PreparedReads:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._prepared: dict[tuple[Any, ...], PreparedQuery] = {}
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._opened: list[sqlite3.Connection] = []
+        self._sqlite = SQLiteDatabase(engine) if engine.dialect.name == "sqlite" else None
 
     def rows(self, connection: Any, key: tuple[Any, ...], build: Callable[[], Select[Any]], **parameters: Any) -> Rows:
         prepared = self._prepared.get(key)
@@ -83,11 +80,11 @@ class PreparedReads:
         """A driver connection inside a read-only transaction; driver errors become StoreUnavailable."""
         error_type = self.engine.dialect.loaded_dbapi.Error
         try:
-            if self.engine.dialect.name != "sqlite":
+            if self._sqlite is None:
                 with reading(self.engine) as connection:
                     yield connection.connection.driver_connection
                 return
-            connection = self._sqlite_connection()
+            connection = self._sqlite.connection()
             connection.execute("BEGIN")
             try:
                 yield connection
@@ -95,21 +92,3 @@ class PreparedReads:
                 connection.execute("COMMIT")
         except error_type as error:
             raise StoreUnavailable(f"the read model database failed: {error}") from error
-
-    def _sqlite_connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            pooled = self.engine.raw_connection()
-            pooled.detach()  # this thread's own from now on: configured by the engine, never pooled again
-            connection = pooled.dbapi_connection  # type: ignore[assignment]
-            self._local.connection = connection
-            with self._lock:
-                self._opened.append(connection)  # type: ignore[arg-type]
-        return connection  # type: ignore[return-value]
-
-    def close(self) -> None:
-        """Closes the reading connections of every thread."""
-        with self._lock:
-            for connection in self._opened:
-                connection.close()
-            self._opened.clear()
