@@ -9,11 +9,16 @@ statement itself.
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 
+from adapters.sqlite.file_lock import FileWriteLock
+from adapters.sqlite.group_commit import GroupCommit, Work
 from application.errors import ConcurrencyError, StoreUnavailable
+
+T = TypeVar("T")
 
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -39,29 +44,44 @@ def _configure(connection: sqlite3.Connection, synchronous: str) -> None:
     cursor.close()
 
 
+def translated(error: BaseException) -> BaseException:
+    """A driver error as the port's error (its cause kept); any other error as it is."""
+    if isinstance(error, sqlite3.IntegrityError):
+        translation: BaseException = ConcurrencyError(f"the write collided with another: {error}")
+    elif isinstance(error, sqlite3.Error):
+        translation = StoreUnavailable(f"SQLite failed: {error}")
+    else:
+        return error
+    translation.__cause__ = error
+    return translation
+
+
 @contextmanager
 def translated_errors() -> Iterator[None]:
     """Driver errors become the port's errors at this boundary."""
     try:
         yield
-    except sqlite3.IntegrityError as error:
-        raise ConcurrencyError(f"the write collided with another: {error}") from error
     except sqlite3.Error as error:
-        raise StoreUnavailable(f"SQLite failed: {error}") from error
+        raise translated(error) from error
 
 
 class SQLiteDatabase:
     """The engine and one long-lived connection per thread that uses the store."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, busy_timeout_s: float = 30.0) -> None:
         self.engine = engine
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         # This process's writers queue here, each taking the file's write lock as the last one
         # lets go; without it they would meet in SQLite's busy handler, which sleeps 1 ms, then
-        # 2, 5, 10... however short the transaction in the way. Other processes still meet there.
+        # 2, 5, 10... however short the transaction in the way. Other processes' writers queue
+        # at the lock file beside the database.
         self._writers = threading.Lock()
+        path = engine.url.database
+        self._file_lock: FileWriteLock | None = (
+            FileWriteLock(f"{path}.writers", busy_timeout_s) if path and path != ":memory:" else None)
+        self._group_commit = GroupCommit(lambda: self._writers, self._transaction, translated)
 
     def connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -74,19 +94,37 @@ class SQLiteDatabase:
                 self._connections.append(connection)  # type: ignore[arg-type]
         return connection  # type: ignore[return-value]
 
+    def transact(self, work: Work[T]) -> T:
+        """Runs `work` with a cursor inside a writing transaction and returns what it returns,
+        once the transaction has committed. Works that queue meanwhile share one commit (group
+        commit), each in its own savepoint: one that fails fails alone, with the port's error.
+        Positions assigned in `work` are in commit order: writers hold the write lock throughout."""
+        return self._group_commit.run(work)
+
     @contextmanager
     def write(self) -> Iterator[sqlite3.Cursor]:
-        """A cursor inside BEGIN IMMEDIATE: writers queue for the lock, so commit order is
-        position order, and a transaction either commits whole or not at all."""
-        with translated_errors(), self._writers:
-            cursor = self.connection().cursor()
-            cursor.execute("BEGIN IMMEDIATE")
+        """A cursor inside BEGIN IMMEDIATE, in a transaction of its own: it either commits whole
+        or not at all."""
+        with translated_errors(), self._writers, self._transaction() as cursor:
             try:
                 yield cursor
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
             cursor.execute("COMMIT")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Cursor]:
+        """The cross-process turn and BEGIN IMMEDIATE; the caller commits or rolls back. Whatever
+        it leaves open is rolled back before the turn passes on."""
+        with self._file_lock or nullcontext():
+            cursor = self.connection().cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            finally:
+                if cursor.connection.in_transaction:
+                    cursor.execute("ROLLBACK")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Cursor]:
@@ -98,4 +136,6 @@ class SQLiteDatabase:
             for connection in self._connections:
                 connection.close()
             self._connections.clear()
+        if self._file_lock is not None:
+            self._file_lock.close()
         self.engine.dispose()

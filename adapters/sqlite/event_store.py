@@ -46,17 +46,23 @@ class SQLiteEventStore(EventStore, Outbox):
         self.database = database
 
     def commit(self, writes: Sequence[StreamWrite], index: IndexChanges = NO_INDEX_CHANGES) -> list[StoredEvent]:
+        """One atomic write; commands committing at the same moment share the transaction."""
         check_writes(writes)
-        with self.database.write() as cursor:
-            for write in writes:
-                self._check_version(cursor, write)
-            if index:
-                _apply_index(cursor, index)
-            (last,) = cursor.execute("SELECT coalesce(max(position), 0) FROM events").fetchone()
-            committed = [event._replace(position=last + offset, shard=0)
-                         for offset, event in enumerate((e for w in writes for e in w.events), start=1)]
-            cursor.executemany(INSERT_EVENT, [_row(event) for event in committed])
-        return committed
+        rows = [_row(event) for write in writes for event in write.events]  # refused data fails here, alone
+        return self.database.transact(lambda cursor: self._commit(cursor, writes, index, rows))
+
+    def _commit(self, cursor: Any, writes: Sequence[StreamWrite], index: IndexChanges,
+                rows: list[list[Any]]) -> list[StoredEvent]:
+        for write in writes:
+            self._check_version(cursor, write)
+        if index:
+            _apply_index(cursor, index)
+        (last,) = cursor.execute("SELECT coalesce(max(position), 0) FROM events").fetchone()
+        for offset, row in enumerate(rows, start=1):
+            row[-1] = last + offset
+        cursor.executemany(INSERT_EVENT, rows)
+        return [event._replace(position=last + offset, shard=0)
+                for offset, event in enumerate((e for w in writes for e in w.events), start=1)]
 
     @staticmethod
     def _check_version(cursor: Any, write: StreamWrite) -> None:
@@ -128,10 +134,11 @@ class SQLiteEventStore(EventStore, Outbox):
         return {0: max(0, int(behind))}
 
 
-def _row(event: StoredEvent) -> tuple[Any, ...]:
-    return (event.entity_id, event.sequence_number, event.event_id, event.event_type, event.event_version,
+def _row(event: StoredEvent) -> list[Any]:
+    """The event's columns; the position, last, is set under the write lock."""
+    return [event.entity_id, event.sequence_number, event.event_id, event.event_type, event.event_version,
             event.aggregate_type, _json(event), format_timestamp(event.timestamp),
-            event.user_id, event.correlation_id, event.causation_id, event.position)
+            event.user_id, event.correlation_id, event.causation_id, event.position]
 
 
 def _json(event: StoredEvent) -> str:
