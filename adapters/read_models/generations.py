@@ -7,6 +7,7 @@ swap waits for a write in progress, and a write begun after it goes to the new g
 
 import logging
 import sqlite3
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -43,7 +44,11 @@ class Generations:
 
     def live(self, connection: Connection, lock: bool = False) -> int:
         """The live generation's number; `lock` holds the pointer until the transaction ends."""
-        rows = (self._live_locked if lock else self._live).rows(connection.connection.driver_connection, {})
+        return self.live_on(connection.connection.driver_connection, lock)
+
+    def live_on(self, driver: Any, lock: bool = False) -> int:
+        """As `live`, on a driver connection."""
+        rows = (self._live_locked if lock else self._live).rows(driver, {})
         if not rows:
             raise StoreUnavailable("the read model tables are not set up: create them first (product-service init)")
         return int(rows[0]["generation"])

@@ -64,10 +64,11 @@ class PreparedReads:
     elsewhere a pooled connection in a REPEATABLE READ transaction, as every other read.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, sqlite: SQLiteDatabase | None) -> None:
+        """`sqlite`: the per-thread connections to read on, where the engine is SQLite's."""
         self.engine = engine
         self._prepared: dict[tuple[Any, ...], PreparedQuery] = {}
-        self._sqlite = SQLiteDatabase(engine) if engine.dialect.name == "sqlite" else None
+        self._sqlite = sqlite
 
     def rows(self, connection: Any, key: tuple[Any, ...], build: Callable[[], Select[Any]], **parameters: Any) -> Rows:
         prepared = self._prepared.get(key)

@@ -19,6 +19,7 @@ from adapters.read_models.generations import LIVE_ROW, Generations
 from adapters.read_models.prepared import PreparedReads
 from adapters.read_models.schema import CHECKPOINTS, Generation
 from adapters.read_models.writer import ProjectionWriter, read_checkpoints
+from adapters.sqlite.engine import SQLiteDatabase
 from application.envelope import StoredEvent
 from application.errors import StoreUnavailable
 from application.mapper import EventMapper
@@ -38,7 +39,9 @@ class SqlReadModels(ReadModels):
         self.schema = schema
         self.generations = Generations(self.engine, schema)
         self.writer = ProjectionWriter(mapper)
-        self._prepared = PreparedReads(self.engine)
+        # SQLite: the projector's writes and the prepared reads on per-thread driver connections
+        self._sqlite = SQLiteDatabase(self.engine) if self.engine.dialect.name == "sqlite" else None
+        self._prepared = PreparedReads(self.engine, self._sqlite)
 
     def create_tables(self) -> None:
         """Creates the tables that are missing; harmless to run again."""
@@ -56,11 +59,23 @@ class SqlReadModels(ReadModels):
     # projections
 
     def project(self, events: Sequence[StoredEvent]) -> None:
-        """See the port. Raises ProjectionGap if an event lies past a checkpoint's next position."""
-        if events:
-            with translated_errors(), writing(self.engine) as connection:
-                live = self.generations.tables(self.generations.live(connection, lock=True))
-                self.writer.apply(connection, live, events)
+        """See the port. Raises ProjectionGap if an event lies past a checkpoint's next position.
+
+        On SQLite (after every command in embedded mode) on this thread's driver connection, in
+        the writers' turn across processes: a pooled connection and its transaction would cost
+        more than the rows. BEGIN IMMEDIATE keeps a swap of generations out meanwhile."""
+        if not events:
+            return
+        dialect = self.engine.dialect
+        if self._sqlite is not None:
+            with translated_errors(), self._sqlite.write() as cursor:
+                driver = cursor.connection
+                self.writer.apply(driver, dialect, self.generations.tables(self.generations.live_on(driver)), events)
+            return
+        with translated_errors(), writing(self.engine) as connection:
+            driver = connection.connection.driver_connection
+            live = self.generations.tables(self.generations.live_on(driver, lock=True))
+            self.writer.apply(driver, dialect, live, events)
 
     def checkpoints(self) -> dict[int, int]:
         return _lowest(self.projection_checkpoints())
@@ -146,11 +161,13 @@ class SqlReadModelsRebuild(ReadModelsRebuild):
     def project(self, events: Sequence[StoredEvent]) -> None:
         if events:
             with translated_errors(), writing(self.owner.engine, bulk=True) as connection:
-                self.owner.writer.apply(connection, self.fresh, events)
+                self.owner.writer.apply(connection.connection.driver_connection, connection.dialect, self.fresh,
+                                        events)
 
     def checkpoints(self) -> dict[int, int]:
         with translated_errors(), reading(self.owner.engine) as connection:
-            return _lowest(_by_projection(read_checkpoints(connection, self.fresh)))
+            return _lowest(_by_projection(read_checkpoints(connection.connection.driver_connection,
+                                                           connection.dialect, self.fresh)))
 
     def go_live(self) -> None:
         self.owner.generations.swap(self.fresh)

@@ -8,8 +8,9 @@ cursor, compiled once per table, shape and database (see `compiled`).
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection, Dialect, Table
+from sqlalchemy import Dialect, Table
 
 from adapters.read_models.batching import Statement, TableBatch
 from adapters.read_models.compiled import CompiledWrite, Shape, driver_errors
@@ -21,12 +22,13 @@ from application.projections import PROJECTIONS, Change, ProjectionGap, Upsert
 Checkpoints = dict[tuple[str, int], int]  # (projection, shard) -> last position applied
 
 
-def read_checkpoints(connection: Connection, tables: Generation) -> Checkpoints:
-    table = connection.dialect.identifier_preparer.format_table(tables[CHECKPOINTS])
+def read_checkpoints(driver: Any, dialect: Dialect, tables: Generation) -> Checkpoints:
+    """The checkpoints of one generation, read on a driver connection in the caller's transaction."""
+    table = dialect.identifier_preparer.format_table(tables[CHECKPOINTS])
     sql = f"SELECT projection, shard, position FROM {table}"
-    cursor = connection.connection.cursor()
+    cursor = driver.cursor()
     try:
-        with driver_errors(connection.dialect, sql):
+        with driver_errors(dialect, sql):
             cursor.execute(sql)
             rows = cursor.fetchall()
     finally:
@@ -41,13 +43,14 @@ class ProjectionWriter:
         self.mapper = mapper
         self._compiled: dict[tuple[Table, str, Shape], CompiledWrite] = {}
 
-    def apply(self, connection: Connection, tables: Generation, events: Sequence[StoredEvent]) -> None:
-        """Each projection applies the events after its checkpoint, upcast, in feed order."""
-        checkpoints = read_checkpoints(connection, tables)
+    def apply(self, driver: Any, dialect: Dialect, tables: Generation, events: Sequence[StoredEvent]) -> None:
+        """Each projection applies the events after its checkpoint, upcast, in feed order, on a
+        driver connection (`dialect`'s) inside the caller's writing transaction."""
+        checkpoints = read_checkpoints(driver, dialect, tables)
         changes, moved = self._changes(events, checkpoints)
         changes[CHECKPOINTS] = [Upsert(CHECKPOINTS, {"projection": name, "shard": shard, "position": position})
                                 for (name, shard), position in moved.items()]
-        self._write(connection, tables, changes)
+        self._write(driver, dialect, tables, changes)
 
     def _changes(self, events: Sequence[StoredEvent],
                  checkpoints: Checkpoints) -> tuple[dict[str, list[Change]], Checkpoints]:
@@ -75,8 +78,8 @@ class ProjectionWriter:
                          for number, projection in enumerate(PROJECTIONS)
                          if lasts[number] != checkpoints.get((projection.name, shard), 0)}
 
-    def _write(self, connection: Connection, tables: Generation, changes: dict[str, list[Change]]) -> None:
-        cursor = connection.connection.cursor()
+    def _write(self, driver: Any, dialect: Dialect, tables: Generation, changes: dict[str, list[Change]]) -> None:
+        cursor = driver.cursor()
         try:
             for name, table_changes in changes.items():
                 table = tables[name]
@@ -84,7 +87,7 @@ class ProjectionWriter:
                                    [column.name for column in table.primary_key])
                 batch.add(table_changes)
                 for statement in batch.statements():
-                    self._compiled_for(connection.dialect, table, statement).run(cursor, statement.parameters)
+                    self._compiled_for(dialect, table, statement).run(cursor, statement.parameters)
         finally:
             cursor.close()
 

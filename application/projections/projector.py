@@ -8,11 +8,13 @@ from typing import Any, TypeVar
 
 from application.envelope import StoredEvent
 from application.ports import EventStore
+from application.projections import ProjectionGap
 from application.read_models import ProjectionStatus, ReadModels, ReadModelsRebuild
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
+CATCH_UP_BATCH = 500
 REBUILD_BATCH = 20_000  # events per transaction of a rebuild: the more, the more row changes fold into one
 
 
@@ -28,8 +30,10 @@ class Projector:
         self.store = store
         self.read_models = read_models
         self._lock = threading.RLock()  # re-entrant: a progress callback may run a command
+        # per shard, a position the live read models have surely reached (checkpoints only grow)
+        self._reached: dict[int, int] = {}
 
-    def catch_up(self, batch: int = 500) -> int:
+    def catch_up(self, batch: int = CATCH_UP_BATCH) -> int:
         """Projects every event committed after the checkpoints; how many events it read."""
         with self._lock:
             return self._replay_into(self.read_models, batch)
@@ -39,11 +43,32 @@ class Projector:
 
         The command has committed whatever happens here, so a failure is logged, not raised:
         the next catch-up (of any command, or of the projection runner) picks the events up.
+        Commands that committed together find their events projected by the first of them to
+        get here; the checkpoints this process last saw spare a read of them, and a read of the
+        feed past the last event wanted (the catch-up still projects whatever else it finds).
         """
+        wanted: dict[int, int] = {}
+        for event in events:
+            wanted[event.shard] = max(event.position, wanted.get(event.shard, 0))
         try:
-            self.catch_up()
+            with self._lock:
+                if all(position <= self._reached.get(shard, 0) for shard, position in wanted.items()):
+                    return
+                self._catch_up_to(wanted)
         except Exception:
             log.exception("projecting after a commit failed; the next catch-up will retry")
+
+    def _catch_up_to(self, wanted: dict[int, int]) -> None:
+        known = self._reached if len(self._reached) == self.store.feed_shards() else None
+        try:
+            self._replay_into(self.read_models, CATCH_UP_BATCH, checkpoints=known, wanted=wanted)
+        except ProjectionGap:
+            if known is None:
+                raise
+            # the views are behind what this process saw: replaced by a rebuild still catching up,
+            # or made anew; start from their own checkpoints
+            self._reached = {}
+            self._replay_into(self.read_models, CATCH_UP_BATCH, wanted=wanted)
 
     def lag(self) -> int:
         """How many events of the feed the read models have not applied yet."""
@@ -72,14 +97,24 @@ class Projector:
         return replayed
 
     def _replay_into(self, target: ReadModels | ReadModelsRebuild, batch: int,
-                     progress: Callable[[int], None] | None = None) -> int:
-        checkpoints, read = target.checkpoints(), 0
+                     progress: Callable[[int], None] | None = None, checkpoints: dict[int, int] | None = None,
+                     wanted: dict[int, int] | None = None) -> int:
+        """Projects every shard's events after `checkpoints` (the target's own if not given),
+        batch by batch; a shard in `wanted` is left once it is past that position and its last
+        batch was short (the feed's end, as far as anyone waits for it). How many it read."""
+        checkpoints, read = dict(target.checkpoints() if checkpoints is None else checkpoints), 0
         for shard in range(self.store.feed_shards()):
-            while projected := _collector_paused(self._project_next, target, shard, checkpoints.get(shard, 0), batch):
+            checkpoints.setdefault(shard, 0)
+            until = (wanted or {}).get(shard)
+            while projected := _collector_paused(self._project_next, target, shard, checkpoints[shard], batch):
                 count, checkpoints[shard] = projected
                 read += count
                 if progress is not None:
                     progress(read)
+                if until is not None and checkpoints[shard] >= until and count < batch:
+                    break
+        if target is self.read_models:
+            self._reached = checkpoints
         return read
 
     def _project_next(self, target: ReadModels | ReadModelsRebuild, shard: int, after: int,

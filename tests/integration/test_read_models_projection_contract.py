@@ -123,6 +123,30 @@ class ProjectionContract(ReadModelsBackend, abc.ABC):
         assert shop.read_models.category(shoes)["productCount"] == 32  # type: ignore[index]
         assert shop.read_models.checkpoints() == {0: 33}
 
+    def test_two_processes_sharing_the_views_each_read_their_own_writes_at_once(self, shop: Shop) -> None:
+        other = Shop(self.settings(shop.data_dir), shop.read_models.schema)  # a second server process
+        try:
+            boot = shop.product("Boot")
+            for number in range(6):
+                writer = (shop, other)[number % 2]
+                writer.do(commands.UpdateProductDetails(boot, name=f"Boot {number}"))
+                assert writer.view(boot)["name"] == f"Boot {number}"  # type: ignore[index]
+            assert shop.read_models.checkpoints() == {0: len(shop.feed())}
+        finally:
+            other.read_models.engine.dispose()
+
+    def test_views_made_anew_behind_what_the_process_saw_are_caught_up_by_the_next_command(self, shop: Shop) -> None:
+        a_small_catalog(shop)
+        before = shop.everything()
+        shop.read_models.drop_tables()
+        shop.read_models.create_tables()  # empty, checkpoints at 0; the projector saw far more
+        boot = shop.product("Boot")
+        assert shop.read_models.checkpoints() == {0: len(shop.feed())}
+        after = shop.everything()
+        assert after["tree"] == before["tree"]
+        assert after["products"][:-1] == before["products"]
+        assert shop.view(boot)["name"] == "Boot"  # type: ignore[index]
+
     # rebuild by replay
 
     def test_a_rebuild_replays_the_feed_into_the_same_views(self, shop: Shop) -> None:
