@@ -16,6 +16,7 @@ from rich.table import Table
 from tests.bench import amqp_throughput, dynamodb_usage, http_throughput, rebuild_throughput
 from tests.bench import catalog_workloads as ours
 from tests.bench import reference_eventsourcing as reference
+from tests.bench.concurrency import CALLERS
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ def workloads(n: int, large: int) -> list[Workload]:
                  lambda s: reference.change_price_seconds(n, synchronous=s), "(for reference)", lambda *_: True),
         Workload("(b) create", lambda s: ours.create_seconds(n, synchronous=s),
                  lambda s: reference.create_seconds(n, synchronous=s), ">= 2x", speedup(2)),
+        Workload(f"(b) the same, {CALLERS} callers at once",
+                 lambda s: ours.create_seconds(n, synchronous=s, callers=CALLERS),
+                 lambda s: reference.create_seconds(n, synchronous=s, callers=CALLERS), "(for reference)",
+                 lambda *_: True),
         Workload("(c) load a 10-event aggregate", lambda s: ours.load_small_seconds(n, synchronous=s),
                  lambda s: reference.load_small_seconds(n, synchronous=s), "faster", speedup(1)),
         Workload("(d) load 10,000 events, no snapshot", lambda s: ours.load_large_seconds(large, synchronous=s),

@@ -22,6 +22,7 @@ from domain.pricing import Pricing, pricing_id
 from domain.values import Money
 from entrypoints.containers import Container, build_container, init_stores
 from entrypoints.settings import Settings
+from tests.bench.concurrency import seconds_per_operation
 
 CURRENCIES = ("EUR", "USD", "GBP")
 CONTEXT = CommandContext("bench", "bench-correlation", "bench-command")
@@ -75,19 +76,28 @@ def _change_price_once(n: int, aggregates: int, synchronous: str, aggregate_cach
         return _per_op(start, n)
 
 
-def create_seconds(n: int = 1000, *, repeats: int = DEFAULT_REPEATS, synchronous: str = "FULL") -> float:
-    """(b) CreateProduct through the bus, SKU uniqueness claim included."""
+def create_seconds(n: int = 1000, *, repeats: int = DEFAULT_REPEATS, synchronous: str = "FULL",
+                   callers: int = 1) -> float:
+    """(b) CreateProduct through the bus, SKU uniqueness claim included; with several `callers`,
+    threads sharing one message bus as a server's do."""
     with catalog(synchronous) as container:
         bus = container.bulk_message_bus()
-        return min(_create_once(bus, n) for _ in range(repeats))
+        if callers == 1:
+            return min(_create_once(bus, n) for _ in range(repeats))
+        return min(seconds_per_operation(lambda command: bus.handle(command, CONTEXT), _creations(n), callers)
+                   for _ in range(repeats))
 
 
 def _create_once(bus: MessageBus, n: int) -> float:
-    work = [commands.CreateProduct(str(uuid.uuid4()), f"SKU-{uuid.uuid4().hex[:20]}", "Created") for _ in range(n)]
+    work = _creations(n)
     start = time.perf_counter()
     for command in work:
         bus.handle(command, CONTEXT)
     return _per_op(start, n)
+
+
+def _creations(n: int) -> list[commands.CreateProduct]:
+    return [commands.CreateProduct(str(uuid.uuid4()), f"SKU-{uuid.uuid4().hex[:20]}", "Created") for _ in range(n)]
 
 
 def _build_history(container: Container, events: int) -> str:

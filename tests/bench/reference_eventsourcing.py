@@ -70,6 +70,8 @@ from eventsourcing.sqlite import (
 )
 from eventsourcing.utils import Environment, EnvType, get_topic
 
+from tests.bench.concurrency import seconds_per_operation
+
 DEFAULT_REPEATS = 3
 SYNCHRONOUS_LEVELS = frozenset({"OFF", "NORMAL", "FULL", "EXTRA", "0", "1", "2", "3"})
 CURRENCIES = ("EUR", "USD", "GBP")
@@ -264,10 +266,16 @@ def create_seconds(
     repeats: int = DEFAULT_REPEATS,
     directory: str | Path | None = None,
     synchronous: str | None = None,
+    callers: int = 1,
 ) -> float:
-    """(b) create a new Pricing and save it (one event, one transaction)."""
+    """(b) create a new Pricing and save it (one event, one transaction); with several
+    `callers`, threads sharing the application as a server's do."""
     with _workdir(directory) as workdir, _open_app(workdir, synchronous) as app:
-        return min(_create_once(app, n) for _ in range(repeats))
+        if callers == 1:
+            return min(_create_once(app, n) for _ in range(repeats))
+        work = [(CURRENCIES[i % len(CURRENCIES)], AMOUNTS[i % len(AMOUNTS)]) for i in range(n)]
+        return min(seconds_per_operation(lambda item: app.create_pricing(*item), work, callers)
+                   for _ in range(repeats))
 
 
 def _create_once(app: PricingApplication, n: int) -> float:
