@@ -19,6 +19,7 @@ from adapters.sqlite.group_commit import GroupCommit, Work
 from application.errors import ConcurrencyError, StoreUnavailable
 
 T = TypeVar("T")
+CHECKPOINT_EVERY = 128  # writing transactions of this process between checkpoints of the log
 
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -73,6 +74,7 @@ class SQLiteDatabase:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
+        self._writes = 0  # since the last checkpoint
         # This process's writers queue here, each taking the file's write lock as the last one
         # lets go; without it they would meet in SQLite's busy handler, which sleeps 1 ms, then
         # 2, 5, 10... however short the transaction in the way. Other processes' writers queue
@@ -89,6 +91,7 @@ class SQLiteDatabase:
             pooled = self.engine.raw_connection()
             pooled.detach()
             connection = pooled.dbapi_connection  # type: ignore[assignment]
+            connection.execute("PRAGMA wal_autocheckpoint=0")  # type: ignore[union-attr]  # see _checkpoint
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)  # type: ignore[arg-type]
@@ -99,7 +102,10 @@ class SQLiteDatabase:
         once the transaction has committed. Works that queue meanwhile share one commit (group
         commit), each in its own savepoint: one that fails fails alone, with the port's error.
         Positions assigned in `work` are in commit order: writers hold the write lock throughout."""
-        return self._group_commit.run(work)
+        try:
+            return self._group_commit.run(work)
+        finally:
+            self._checkpoint()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Cursor]:
@@ -112,6 +118,21 @@ class SQLiteDatabase:
                 cursor.execute("ROLLBACK")
                 raise
             cursor.execute("COMMIT")
+        self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Every so many writes, copies the write-ahead log into the file, outside the writers'
+        turn. SQLite would do it inside the COMMIT that crosses 1000 pages of log, with the write
+        lock held, and with synchronous=NORMAL or FULL that means two fsyncs every writer of
+        every process waits for. A PASSIVE checkpoint lets writers go on meanwhile; what it
+        cannot copy (a reader still needs it) the next one does."""
+        with self._lock:
+            self._writes += 1
+            if self._writes < CHECKPOINT_EVERY:
+                return
+            self._writes = 0
+        with translated_errors():
+            self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:

@@ -18,7 +18,7 @@ from types import TracebackType
 
 from application.errors import StoreUnavailable
 
-FIRST_PAUSE_S, LONGEST_PAUSE_S = 0.00002, 0.0005
+FIRST_PAUSE_S, LONGEST_PAUSE_S = 0.00001, 0.0001
 
 
 class FileWriteLock:
