@@ -24,12 +24,17 @@ class AggregateRepository:
         self.cache = cache or AggregateCache(0)
 
     def load(self, cls: type[A], entity_id: str, up_to_version: int | None = None,
-             up_to_time: datetime | None = None) -> tuple[A, datetime | None]:
+             up_to_time: datetime | None = None, seen_version: int | None = None) -> tuple[A, datetime | None]:
         """The aggregate as it was at a version or a moment (or now); version 0 if unknown.
+
+        `seen_version`: the caller needs it at that version or later, not necessarily now (the
+        answer to a command it ran): a cached aggregate that far along is used as it is.
 
         Ids are unique across aggregate types: a stream of another type is not this aggregate's
         (NotFound), rather than events this aggregate cannot apply."""
         if up_to_version is None and up_to_time is None and (cached := self.cache.take(cls, entity_id)):
+            if seen_version is not None and cached[0].version >= seen_version:
+                return cached
             return self._caught_up(*cached)
         snapshot = self.snapshots.latest(entity_id, cls.SNAPSHOT_SCHEMA, up_to_version, up_to_time)
         if snapshot is not None and snapshot.aggregate_type != cls.AGGREGATE_TYPE:
@@ -49,10 +54,11 @@ class AggregateRepository:
         return aggregate, stored[-1].timestamp if stored else last_timestamp
 
     @contextmanager
-    def reading(self, cls: type[A], entity_id: str) -> Iterator[A]:
-        """The aggregate as it is now, to look at and not change; given back to the cache when
-        done, so the next load (a command's, say) starts from it instead of from the store."""
-        aggregate, last_timestamp = self.load(cls, entity_id)
+    def reading(self, cls: type[A], entity_id: str, seen_version: int | None = None) -> Iterator[A]:
+        """The aggregate as it is now (or at `seen_version` or later, see `load`), to look at and
+        not change; given back to the cache when done, so the next load (a command's, say)
+        starts from it instead of from the store."""
+        aggregate, last_timestamp = self.load(cls, entity_id, seen_version=seen_version)
         yield aggregate
         self.give_back(aggregate, last_timestamp)
 

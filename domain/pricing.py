@@ -1,6 +1,7 @@
 """The Pricing aggregate: a product's base prices per currency over time, and its discounts."""
 
 import bisect
+import functools
 import sys
 import uuid
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ PRICING_NAMESPACE = uuid.UUID("0b6f1d4e-52a1-4c7e-9a59-7d3f3c1f5a10")
 BACKDATING_TOLERANCE = timedelta(minutes=1)
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the id, asked for on every price command
 def pricing_id(product_id: str) -> str:
     """The pricing stream of a product has its own id, derived from the product's."""
     return str(uuid.uuid5(PRICING_NAMESPACE, product_id))

@@ -42,6 +42,7 @@ class ProjectionWriter:
     def __init__(self, mapper: EventMapper) -> None:
         self.mapper = mapper
         self._compiled: dict[tuple[Table, str, Shape], CompiledWrite] = {}
+        self._columns: dict[Table, tuple[list[str], list[str]]] = {}
 
     def apply(self, driver: Any, dialect: Dialect, tables: Generation, events: Sequence[StoredEvent]) -> None:
         """Each projection applies the events after its checkpoint, upcast, in feed order, on a
@@ -83,13 +84,20 @@ class ProjectionWriter:
         try:
             for name, table_changes in changes.items():
                 table = tables[name]
-                batch = TableBatch([column.name for column in table.columns],
-                                   [column.name for column in table.primary_key])
+                batch = TableBatch(*self._columns_of(table))
                 batch.add(table_changes)
                 for statement in batch.statements():
                     self._compiled_for(dialect, table, statement).run(cursor, statement.parameters)
         finally:
             cursor.close()
+
+    def _columns_of(self, table: Table) -> tuple[list[str], list[str]]:
+        """A table's columns and its key's, by name (asked for by every batch: kept)."""
+        columns = self._columns.get(table)
+        if columns is None:
+            columns = self._columns[table] = ([column.name for column in table.columns],
+                                              [column.name for column in table.primary_key])
+        return columns
 
     def _compiled_for(self, dialect: Dialect, table: Table, statement: Statement) -> CompiledWrite:
         shape = (statement.kind, statement.columns, statement.where, statement.at_most)

@@ -1,5 +1,6 @@
 """The SQLite event store: streams, a gap-free feed in commit order, the outbox and the index."""
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -53,23 +54,19 @@ class SQLiteEventStore(EventStore, Outbox):
 
     def _commit(self, cursor: Any, writes: Sequence[StreamWrite], index: IndexChanges,
                 rows: list[list[Any]]) -> list[StoredEvent]:
-        for write in writes:
-            self._check_version(cursor, write)
+        """One statement reads the feed's head and every stream's version (each statement
+        costs a round through the driver); then the index, then the events."""
+        last, *versions = cursor.execute(_heads_sql(len(writes)), [write.entity_id for write in writes]).fetchone()
+        for write, current in zip(writes, versions, strict=True):
+            if current != write.expected_version:
+                raise ConcurrencyError(f"{write.entity_id} is at version {current}, not {write.expected_version}")
         if index:
             _apply_index(cursor, index)
-        (last,) = cursor.execute("SELECT coalesce(max(position), 0) FROM events").fetchone()
         for offset, row in enumerate(rows, start=1):
             row[-1] = last + offset
         cursor.executemany(INSERT_EVENT, rows)
         return [event._replace(position=last + offset, shard=0)
                 for offset, event in enumerate((e for w in writes for e in w.events), start=1)]
-
-    @staticmethod
-    def _check_version(cursor: Any, write: StreamWrite) -> None:
-        (current,) = cursor.execute("SELECT coalesce(max(sequence_number), 0) FROM events WHERE entity_id = ?",
-                                    (write.entity_id,)).fetchone()
-        if current != write.expected_version:
-            raise ConcurrencyError(f"{write.entity_id} is at version {current}, not {write.expected_version}")
 
     def load(self, entity_id: str, after_version: int = 0, up_to_version: int | None = None,
              up_to_time: datetime | None = None) -> list[StoredEvent]:
@@ -132,6 +129,13 @@ class SQLiteEventStore(EventStore, Outbox):
             (behind,) = cursor.execute(f"SELECT coalesce(max(position), 0) - ({OUTBOX_CHECKPOINT}) "
                                        "FROM events").fetchone()
         return {0: max(0, int(behind))}
+
+
+@functools.lru_cache(maxsize=16)
+def _heads_sql(streams: int) -> str:
+    """The feed's last position, then the version of each of `streams` streams."""
+    version = ", (SELECT coalesce(max(sequence_number), 0) FROM events WHERE entity_id = ?)"
+    return "SELECT (SELECT coalesce(max(position), 0) FROM events)" + version * streams
 
 
 def _row(event: StoredEvent) -> list[Any]:

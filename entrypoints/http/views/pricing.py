@@ -6,6 +6,7 @@ from typing import Any
 from dependency_injector.wiring import Provide, inject
 from flask import Response
 
+from application.messagebus import CommandResult
 from application.ports import Clock
 from application.repository import AggregateRepository
 from application.temporal import TemporalQueries
@@ -37,15 +38,19 @@ blp = Blueprint("pricing", __name__, url_prefix="/api/v1/products", description=
 
 
 @inject
-def _pricing_view(product_id: str, status: int = 200,
+def _pricing_view(product_id: str, status: int = 200, seen_version: int | None = None,
                   repository: AggregateRepository = Provide[Container.repository],
                   clock: Clock = Provide[Container.clock]) -> Response:
-    with repository.reading(Pricing, pricing_id(product_id)) as pricing:
+    with repository.reading(Pricing, pricing_id(product_id), seen_version) as pricing:
         return json_response(pricing_view(pricing, product_id, clock.now()), status, pricing.version)
 
 
 def _rendered(product_id: str, status: int = 200) -> Any:
-    return lambda result: _pricing_view(product_id, status)
+    """The prices as the command left them (or later): its ETag is the command's version."""
+    def render(result: CommandResult) -> Response:
+        seen = result.version if result.entity_id == pricing_id(product_id) else None
+        return _pricing_view(product_id, status, seen)
+    return render
 
 
 @blp.route("/<uuid:product_id>/price", methods=["PUT"])
