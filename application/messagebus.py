@@ -18,7 +18,7 @@ from domain.errors import DomainError
 log = logging.getLogger(__name__)
 Listener = Callable[[list[StoredEvent]], None]
 CONFLICT_RETRIES = 10
-BACKOFF_BASE_S, BACKOFF_CAP_S = 0.002, 0.1  # full jitter: concurrent losers do not collide again in step
+BACKOFF_BASE_S, BACKOFF_CAP_S = 0.0005, 0.1  # full jitter: concurrent losers do not collide again in step
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,8 @@ class MessageBus:
             except ConcurrencyError:
                 if getattr(command, "expected_version", None) is not None or attempt == CONFLICT_RETRIES:
                     raise
-                time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
+                if attempt:  # the first loser decides again at once, on what the winner wrote
+                    time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
                 continue
             self._notify(events)
             return CommandResult(aggregate.id, aggregate.version, events)
