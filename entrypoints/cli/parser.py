@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_positive, default=8000)
     serve.add_argument("--workers", type=_positive, default=1, help="server worker processes (default 1)")
+    serve.add_argument("--threads", type=_positive, default=8, help="request threads per worker (default 8)")
     serve.set_defaults(run=stores.serve)
 
     token = commands.add_parser("token", help="mint a local development JWT (prints only the token)")

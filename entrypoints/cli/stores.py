@@ -21,7 +21,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from entrypoints.http import serve as serve_http  # the web stack loads only to serve
 
     configure_logging(settings.log_level)
-    serve_http(settings, args.host, args.port, args.workers)
+    serve_http(settings, args.host, args.port, args.workers, args.threads)
     return 0
 
 

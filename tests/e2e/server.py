@@ -44,16 +44,19 @@ def running_server(data_dir: Path, extra_env: Mapping[str, str] = {}, workers: i
 
 
 @contextmanager
-def server_process(data_dir: Path, extra_env: Mapping[str, str] = {},
-                   workers: int = 1) -> Iterator[tuple[str, "subprocess.Popen[bytes]"]]:
-    """As `running_server`, yielding the server's process as well."""
+def server_process(data_dir: Path, extra_env: Mapping[str, str] = {}, workers: int = 1,
+                   threads: int | None = None) -> Iterator[tuple[str, "subprocess.Popen[bytes]"]]:
+    """As `running_server`, yielding the server's process as well; `threads` per worker (the
+    default if None)."""
     env = server_environment(data_dir, extra_env)
     initialised = cli("init", env=env)
     assert initialised.returncode == 0, initialised.stderr
     port = free_port()
     log = (data_dir / "server.log").open("w")
+    threading = ["--threads", str(threads)] if threads else []
     process = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1",
-                                "--port", str(port), "--workers", str(workers)], env=env, stdout=log, stderr=log)
+                                "--port", str(port), "--workers", str(workers), *threading],
+                               env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         _wait_until_up(base, process, data_dir)
@@ -65,6 +68,12 @@ def server_process(data_dir: Path, extra_env: Mapping[str, str] = {},
             process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+def worker_pids(master: int) -> list[int]:
+    """The server's worker processes: the children of its gunicorn master."""
+    found = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes], data_dir: Path) -> None:

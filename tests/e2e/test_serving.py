@@ -3,7 +3,6 @@
 import json
 import signal
 import socket
-import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -11,18 +10,13 @@ from urllib.parse import urlparse
 import pytest
 
 from entrypoints.http.auth import mint_token
-from tests.e2e.server import SECRET, Client, ok, server_process, unique, wait_until
+from tests.e2e.server import SECRET, Client, ok, server_process, unique, wait_until, worker_pids
 
 pytestmark = pytest.mark.slow
 
 
-def worker_pids(master: int) -> list[int]:
-    found = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True)
-    return [int(pid) for pid in found.stdout.split()]
-
-
 def test_serve_starts_the_workers_asked_for_and_they_share_one_catalog(tmp_path: Path):
-    with server_process(tmp_path, workers=2) as (base, process):
+    with server_process(tmp_path, workers=2, threads=2) as (base, process):
         assert wait_until(lambda: len(worker_pids(process.pid)) == 2, timeout_s=20)
         workers = worker_pids(process.pid)
         client = Client(base)
