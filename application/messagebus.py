@@ -46,12 +46,16 @@ class MessageBus:
 
         A command whose idempotency key a copy of it has carried out meanwhile (a retry racing
         the original) raises DuplicateCommand, whatever that copy's effects made it fail with:
-        a taken SKU, a moved version, a discount that now exists."""
+        a taken SKU, a moved version, a discount that now exists.
+
+        The listeners (the embedded projection) hear of the events after the entity's turn has
+        passed on: the next command on the same entity need not wait for them."""
         try:
             result = self._carry_out(command, context)
         except Exception as error:
             self._observe(command, outcome_of(error), [])
             raise
+        self._notify(result.events)
         self._observe(command, ACCEPTED, result.events)
         return result
 
@@ -84,7 +88,6 @@ class MessageBus:
                 if attempt:  # the first loser decides again at once, on what the winner wrote
                     time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
                 continue
-            self._notify(events)
             return CommandResult(aggregate.id, aggregate.version, events)
         raise AssertionError("unreachable")
 
