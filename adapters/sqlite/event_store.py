@@ -161,11 +161,11 @@ def _apply_index(cursor: Any, index: IndexChanges) -> None:
             raise StillReferenced(key)
         cursor.execute("DELETE FROM claims WHERE key = ? AND owner = ?", (key, owner))
     for key, owner in index.claims.items():
-        row = cursor.execute("SELECT owner FROM claims WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            cursor.execute("INSERT INTO claims (key, owner) VALUES (?, ?)", (key, owner))
-        elif row[0] != owner:
-            raise UniquenessViolation(key, row[0])
+        if cursor.execute("INSERT INTO claims (key, owner) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                          (key, owner)).rowcount == 0:  # claimed already: by this owner is fine
+            (holder,) = cursor.execute("SELECT owner FROM claims WHERE key = ?", (key,)).fetchone()
+            if holder != owner:
+                raise UniquenessViolation(key, holder)
     for key, source in index.references:
         if cursor.execute("SELECT 1 FROM claims WHERE key = ?", (key,)).fetchone() is None:
             raise MissingReference(key)
