@@ -55,8 +55,8 @@ class MessageBus:
         except Exception as error:
             self._observe(command, outcome_of(error), [])
             raise
-        self._notify(result.events)
         self._observe(command, ACCEPTED, result.events)
+        self._notify(result.events)
         return result
 
     def _carry_out(self, command: Command, context: CommandContext) -> CommandResult:

@@ -6,6 +6,7 @@ sqlite3 directly: a pool check-out and reset per statement would cost more than 
 statement itself.
 """
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from adapters.sqlite.file_lock import FileWriteLock
 from adapters.sqlite.group_commit import GroupCommit, Work
 from application.errors import ConcurrencyError, StoreUnavailable
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 CHECKPOINT_EVERY = 128  # writing transactions of this process between checkpoints of the log
 
@@ -102,10 +104,9 @@ class SQLiteDatabase:
         once the transaction has committed. Works that queue meanwhile share one commit (group
         commit), each in its own savepoint: one that fails fails alone, with the port's error.
         Positions assigned in `work` are in commit order: writers hold the write lock throughout."""
-        try:
-            return self._group_commit.run(work)
-        finally:
-            self._checkpoint()
+        result = self._group_commit.run(work)
+        self._checkpoint()
+        return result
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Cursor]:
@@ -115,7 +116,8 @@ class SQLiteDatabase:
             try:
                 yield cursor
             except BaseException:
-                cursor.execute("ROLLBACK")
+                if cursor.connection.in_transaction:  # SQLite may have rolled back itself
+                    cursor.execute("ROLLBACK")
                 raise
             cursor.execute("COMMIT")
         self._checkpoint()
@@ -131,8 +133,10 @@ class SQLiteDatabase:
             if self._writes < CHECKPOINT_EVERY:
                 return
             self._writes = 0
-        with translated_errors():
+        try:
             self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:  # the write has committed whatever happens here
+            log.warning("checkpointing %s failed; the next one retries", self.engine.url.database, exc_info=True)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:

@@ -24,6 +24,7 @@ COLUMNS = ("entity_id, sequence_number, event_id, event_type, event_version, agg
            "event_data, timestamp, user_id, correlation_id, causation_id, position")
 OUTBOX_CHECKPOINT = "SELECT coalesce(max(position), 0) FROM checkpoints WHERE name = 'outbox'"
 INSERT_EVENT = f"INSERT INTO events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+STREAMS_PER_QUERY = 500  # SQLite's result rows hold at most 2000 columns
 LOAD_STREAM = (f"SELECT {COLUMNS} FROM events WHERE entity_id = ? AND sequence_number > ? "
                "AND sequence_number <= ? AND timestamp <= ? ORDER BY sequence_number")
 
@@ -56,7 +57,12 @@ class SQLiteEventStore(EventStore, Outbox):
                 rows: list[list[Any]]) -> list[StoredEvent]:
         """One statement reads the feed's head and every stream's version (each statement
         costs a round through the driver); then the index, then the events."""
-        last, *versions = cursor.execute(_heads_sql(len(writes)), [write.entity_id for write in writes]).fetchone()
+        streams = [write.entity_id for write in writes]
+        last, *versions = cursor.execute(_heads_sql(len(streams[:STREAMS_PER_QUERY])),
+                                         streams[:STREAMS_PER_QUERY]).fetchone()
+        for start in range(STREAMS_PER_QUERY, len(streams), STREAMS_PER_QUERY):  # a unit of work that big is rare
+            chunk = streams[start:start + STREAMS_PER_QUERY]
+            versions += cursor.execute(_heads_sql(len(chunk)), chunk).fetchone()[1:]
         for write, current in zip(writes, versions, strict=True):
             if current != write.expected_version:
                 raise ConcurrencyError(f"{write.entity_id} is at version {current}, not {write.expected_version}")
@@ -131,7 +137,7 @@ class SQLiteEventStore(EventStore, Outbox):
         return {0: max(0, int(behind))}
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=32)
 def _heads_sql(streams: int) -> str:
     """The feed's last position, then the version of each of `streams` streams."""
     version = ", (SELECT coalesce(max(sequence_number), 0) FROM events WHERE entity_id = ?)"

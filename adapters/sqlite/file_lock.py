@@ -14,6 +14,7 @@ import fcntl
 import os
 import threading
 import time
+import weakref
 from types import TracebackType
 
 from application.errors import StoreUnavailable
@@ -31,6 +32,8 @@ class FileWriteLock:
         self._descriptor: int | None = None
         self._owner_pid = 0
         self._open_lock = threading.Lock()
+        this = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (lock := this()) is not None and lock._forget_inherited())
 
     def __enter__(self) -> "FileWriteLock":
         descriptor = self._open()
@@ -60,13 +63,20 @@ class FileWriteLock:
                 pause = min(LONGEST_PAUSE_S, pause * 2)
 
     def _open(self) -> int:
-        """The lock file, opened once per process: a descriptor inherited over fork shares its
-        lock with the parent, so a child opens its own."""
+        """The lock file, opened once per process (see `_forget_inherited`)."""
         with self._open_lock:
-            if self._descriptor is None or self._owner_pid != os.getpid():
+            if self._descriptor is None:
                 self._descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
                 self._owner_pid = os.getpid()
             return self._descriptor
+
+    def _forget_inherited(self) -> None:
+        """In a child just forked: a descriptor inherited shares its lock with the parent, and
+        kept open it would keep a lock the parent held when it died; the child opens its own."""
+        self._open_lock = threading.Lock()
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
 
     def close(self) -> None:
         with self._open_lock:

@@ -11,6 +11,7 @@ returns before the commit that holds its write (or has failed).
 Alone, a writer pays one uncontended lock more than a plain transaction and nothing else.
 """
 
+import copy
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -34,6 +35,13 @@ class _Queued(Generic[T]):
         if self.error is not None:
             raise self.error
         return self.result  # type: ignore[return-value]
+
+    def fail(self, error: BaseException) -> None:
+        """This writer's own copy of an error the whole group shares: one exception object
+        raised in several threads would gather all their tracebacks."""
+        copied = copy.copy(error)
+        copied.__cause__ = error.__cause__
+        self.error, self.result = copied, None
 
 
 class GroupCommit:
@@ -66,7 +74,7 @@ class GroupCommit:
                     with self._transaction() as cursor:
                         self._run_group(cursor, group)
                 except BaseException as error:  # noqa: BLE001 - the lock or BEGIN failed: for all not done
-                    _finish([each for each in group if not each.done], self._translate(error))
+                    _fail_all([each for each in group if not each.done], self._translate(error))
         return queued.outcome()
 
     def _run_group(self, cursor: sqlite3.Cursor, group: list[_Queued[Any]]) -> None:
@@ -77,8 +85,10 @@ class GroupCommit:
             self._run_in_savepoint(cursor, queued)
             if not cursor.connection.in_transaction:
                 # SQLite rolled the whole transaction back (a full disk, an I/O error): nothing
-                # of the group is written; whoever has no error yet gets this one
-                _finish(group, self._translate(StoreRolledBack("SQLite rolled the transaction back")))
+                # of the group is written, and an error a work met may rest on what an earlier
+                # one wrote (a SKU it had claimed): every writer gets the store's failure
+                rolled_back = StoreRolledBack(f"SQLite rolled the transaction back: {queued.error}")
+                _fail_all(group, self._translate(rolled_back))
                 return
         self._commit(cursor, group)
 
@@ -88,7 +98,7 @@ class GroupCommit:
             queued.result = queued.work(cursor)
         except BaseException as error:  # noqa: BLE001 - handed to the writer whose work it is
             _rollback(cursor)
-            _finish([queued], self._translate(error))
+            queued.error, queued.done = self._translate(error), True
             return
         self._commit(cursor, [queued])
 
@@ -107,23 +117,23 @@ class GroupCommit:
     def _commit(self, cursor: sqlite3.Cursor, group: list[_Queued[Any]]) -> None:
         try:
             cursor.execute("COMMIT")
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:  # noqa: BLE001 - nothing of the group is written
             _rollback(cursor)
-            _finish(group, self._translate(error))
+            _fail_all(group, self._translate(error))
             return
-        _finish(group, None)
+        for queued in group:
+            queued.done = True
 
 
 class StoreRolledBack(sqlite3.OperationalError):
     """SQLite ended the transaction itself after another work's error."""
 
 
-def _finish(group: list[_Queued[Any]], error: BaseException | None) -> None:
-    """Hands every writer of the group its outcome; `error` goes to those that have none yet."""
+def _fail_all(group: list[_Queued[Any]], error: BaseException) -> None:
+    """The group's transaction is gone: every writer of it fails with the store's error, even
+    one that had met its own (it may rest on what another work wrote, now undone)."""
     for queued in group:
-        if error is not None and queued.error is None:
-            queued.error = error
-            queued.result = None
+        queued.fail(error)
         queued.done = True
 
 

@@ -1,9 +1,12 @@
 """Group commit on a real SQLite file: writers that queue share a transaction, each in its own
 savepoint, and one that fails fails alone; every writer returns only after its commit."""
 
+import fcntl
+import os
 import sqlite3
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +14,9 @@ from typing import Any
 import pytest
 
 from adapters.sqlite import SQLiteDatabase, SQLiteEventStore, create_schema, create_sqlite_engine
+from adapters.sqlite import engine as engine_module
 from application.envelope import IndexChanges, StoredEvent, StreamWrite
-from application.errors import ConcurrencyError, UniquenessViolation
+from application.errors import ConcurrencyError, StoreUnavailable, UniquenessViolation
 from tests.contract.stream_builders import new_id, price_event
 
 
@@ -142,3 +146,75 @@ def test_a_writer_alone_that_fails_writes_nothing(database: SQLiteDatabase) -> N
         database.transact(half_then_fail)
     with database.read() as cursor:
         assert cursor.execute("SELECT count(*) FROM t").fetchone() == (0,)
+
+
+def test_when_sqlite_rolls_the_group_back_every_writer_fails_retryably(database: SQLiteDatabase) -> None:
+    """A claims X; B is refused X (taken by A); C fills the disk and SQLite rolls back the whole
+    transaction: A's claim is undone, so B's refusal must not stand either."""
+    store = SQLiteEventStore(database)
+    with database.write() as cursor:
+        cursor.execute("CREATE TABLE blobs (b BLOB)")
+        (pages,) = cursor.execute("PRAGMA page_count").fetchone()
+
+    def on_a_small_disk(call: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            database.connection().execute(f"PRAGMA max_page_count={pages + 50}")
+            return call()
+        return run
+
+    def create(entity: str) -> Callable[[], Any]:
+        write = StreamWrite(entity, 0, (price_event(entity, 1),))
+        return on_a_small_disk(lambda: store.commit([write], IndexChanges(claims={"sku:X": entity})))
+
+    fill = on_a_small_disk(lambda: database.transact(
+        lambda cursor: cursor.execute("INSERT INTO blobs VALUES (zeroblob(4000000))")))
+    outcomes = _queue_behind_a_held_turn(database, [create(new_id()), create(new_id()), fill])
+    assert [type(outcome) for outcome in outcomes[1:]] == [StoreUnavailable] * 3
+    assert store.owner_of("sku:X") is None
+    assert store.read_feed(0, 0) == []
+
+
+def test_writers_failing_together_each_raise_their_own_error(database: SQLiteDatabase) -> None:
+    """Another process holds the lock past the timeout; six writers fail together, each with an
+    exception of its own (one object raised in six threads would gather all their tracebacks)."""
+    short = SQLiteDatabase(database.engine, busy_timeout_s=0.2)
+    holder = os.open(f"{database.engine.url.database}.writers", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            short.transact(lambda cursor: None)
+        except StoreUnavailable as error:
+            errors.append(error)
+
+    writers = [threading.Thread(target=write) for _ in range(6)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(10)
+    os.close(holder)
+    assert len(errors) == 6
+    assert len({id(error) for error in errors}) == 6
+    assert len({len(traceback.format_exception(error)) for error in errors}) == 1
+
+
+def test_a_checkpoint_that_fails_after_the_commit_does_not_fail_the_write(
+        database: SQLiteDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "CHECKPOINT_EVERY", 1)
+    with database.write() as cursor:
+        cursor.execute("CREATE TABLE t (n INTEGER)")
+    database.connection().set_authorizer(lambda action, name, *_: sqlite3.SQLITE_DENY if (
+        action == sqlite3.SQLITE_PRAGMA and name == "wal_checkpoint") else sqlite3.SQLITE_OK)
+    database.transact(lambda cursor: cursor.execute("INSERT INTO t VALUES (1)"))
+    with database.read() as cursor:
+        assert cursor.execute("SELECT count(*) FROM t").fetchone() == (1,)
+
+
+def test_a_unit_of_work_over_thousands_of_streams_commits(database: SQLiteDatabase) -> None:
+    store = SQLiteEventStore(database)
+    streams = [new_id() for _ in range(2100)]  # past SQLite's 2000 columns in one result row
+    store.commit([StreamWrite(entity, 0, (price_event(entity, 1),)) for entity in streams])
+    assert len(store.read_feed(0, 0, limit=5000)) == 2100
+    with pytest.raises(ConcurrencyError):
+        store.commit([StreamWrite(entity, 0, (price_event(entity, 1),)) for entity in streams[::-1]])

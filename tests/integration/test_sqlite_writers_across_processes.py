@@ -48,6 +48,19 @@ HOLDER = textwrap.dedent("""
         time.sleep(60)
 """)
 
+FORKING_HOLDER = textwrap.dedent("""
+    import os, sys, time
+    from adapters.sqlite.file_lock import FileWriteLock
+    lock = FileWriteLock(sys.argv[1], 5)
+    lock.__enter__()
+    child = os.fork()
+    if child == 0:
+        time.sleep(60)  # lives on with whatever it inherited
+        os._exit(0)
+    print(child, flush=True)
+    os._exit(0)  # dies holding the lock
+""")
+
 
 def _python(script: str, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-c", script, *args], text=True, stdout=subprocess.PIPE,
@@ -89,6 +102,20 @@ def test_a_writer_that_dies_holding_the_lock_lets_the_others_in(tmp_path: Path) 
         started = time.monotonic()
         with FileWriteLock(lock_path, 5):
             assert time.monotonic() - started < 1
+
+
+def test_a_writer_that_dies_holding_the_lock_lets_the_others_in_though_it_forked(tmp_path: Path) -> None:
+    lock_path = str(tmp_path / "events.db.writers")
+    holder = _python(FORKING_HOLDER, lock_path)
+    assert holder.stdout is not None
+    child = int(holder.stdout.readline())
+    try:
+        assert holder.wait(10) == 0
+        started = time.monotonic()
+        with FileWriteLock(lock_path, 5):
+            assert time.monotonic() - started < 1
+    finally:
+        os.kill(child, signal.SIGKILL)
 
 
 def test_a_writer_that_stalls_holding_the_lock_makes_the_others_fail_after_the_timeout(tmp_path: Path) -> None:
