@@ -7,6 +7,7 @@ statement itself.
 """
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ from application.errors import ConcurrencyError, StoreUnavailable
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CHECKPOINT_EVERY = 128  # writing transactions of this process between checkpoints of the log
+CHECKPOINT_LOG_SIZE = 8 * 1024 * 1024  # or once the log file is this big (after 4 writes at least)
+LOG_SIZE_KEPT = 4 * 1024 * 1024  # what is left of the log file when it starts again
 
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -94,6 +97,7 @@ class SQLiteDatabase:
             pooled.detach()
             connection = pooled.dbapi_connection  # type: ignore[assignment]
             connection.execute("PRAGMA wal_autocheckpoint=0")  # type: ignore[union-attr]  # see _checkpoint
+            connection.execute(f"PRAGMA journal_size_limit={LOG_SIZE_KEPT}")  # type: ignore[union-attr]
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)  # type: ignore[arg-type]
@@ -123,20 +127,30 @@ class SQLiteDatabase:
         self._checkpoint()
 
     def _checkpoint(self) -> None:
-        """Every so many writes, copies the write-ahead log into the file, outside the writers'
-        turn. SQLite would do it inside the COMMIT that crosses 1000 pages of log, with the write
-        lock held, and with synchronous=NORMAL or FULL that means two fsyncs every writer of
-        every process waits for. A PASSIVE checkpoint lets writers go on meanwhile; what it
-        cannot copy (a reader still needs it) the next one does."""
+        """Every so many writes, or once the log is a few MiB long (big transactions: an import),
+        copies the write-ahead log into the file, outside the writers' turn. SQLite
+        would do it inside the COMMIT that crosses 1000 pages of log, with the write lock held,
+        and with synchronous=NORMAL or FULL that means two fsyncs every writer of every process
+        waits for. A PASSIVE checkpoint lets writers go on meanwhile; what it cannot copy (a
+        reader still needs it) the next one does. A long log slows every read down."""
         with self._lock:
             self._writes += 1
-            if self._writes < CHECKPOINT_EVERY:
+            if self._writes < CHECKPOINT_EVERY and (self._writes < 4 or self._log_size() < CHECKPOINT_LOG_SIZE):
                 return
             self._writes = 0
         try:
             self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error:  # the write has committed whatever happens here
             log.warning("checkpointing %s failed; the next one retries", self.engine.url.database, exc_info=True)
+
+    def _log_size(self) -> int:
+        """The log file's size. Once copied in, the log is written again from its start and cut
+        to LOG_SIZE_KEPT at that commit: the file is past CHECKPOINT_LOG_SIZE only when more
+        than their difference was written since."""
+        try:
+            return os.stat(f"{self.engine.url.database}-wal").st_size
+        except OSError:
+            return 0
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from adapters.sqlite import SQLiteDatabase, create_sqlite_engine
-from adapters.sqlite.engine import CHECKPOINT_EVERY
+from adapters.sqlite.engine import CHECKPOINT_EVERY, CHECKPOINT_LOG_SIZE
 
 ROW = "x" * 3000  # most of a page per write, so that an unchecked log would grow fast
 
@@ -25,6 +25,22 @@ def test_the_log_stays_small_however_many_writes(tmp_path: Path) -> None:
     assert os.path.getsize(path) > writes * len(ROW) / 2, "the rows reached the database file"
     database.close()
     assert sqlite3.connect(path).execute("SELECT count(*) FROM t").fetchone() == (writes,)
+
+
+def test_the_log_stays_small_however_big_the_writes(tmp_path: Path) -> None:
+    """An import writes a few hundred aggregates per commit: far fewer commits than
+    CHECKPOINT_EVERY can make a long log, which slows every read down."""
+    path = tmp_path / "events.db"
+    database = SQLiteDatabase(create_sqlite_engine(str(path), synchronous="NORMAL"))
+    with database.write() as cursor:
+        cursor.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, payload TEXT)")
+    rows_per_write, writes = 400, 40  # over a MiB each
+    for write in range(writes):
+        database.transact(lambda cursor, write=write: cursor.executemany(
+            "INSERT INTO t VALUES (?, ?)", [(write * rows_per_write + n, ROW) for n in range(rows_per_write)]))
+    assert writes < CHECKPOINT_EVERY
+    assert os.path.getsize(f"{path}-wal") < CHECKPOINT_LOG_SIZE * 1.5
+    database.close()
 
 
 def test_our_connections_leave_the_checkpoint_out_of_the_commit(tmp_path: Path) -> None:
