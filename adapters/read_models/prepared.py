@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Dialect, Engine, Select
+from sqlalchemy import Dialect, Engine, Select, literal, null, union_all
 
 from adapters.read_models.engine import reading
 from adapters.sqlite.engine import SQLiteDatabase
@@ -57,6 +57,43 @@ class PreparedQuery:
         return values
 
 
+class PreparedParts:
+    """Several tables' rows for one key in one statement, for SQLite: a UNION ALL of selects,
+    each led by its part's number and padded with NULLs to the widest (SQLite's columns take
+    any type). One statement reads one snapshot, so it needs no transaction around it, and it
+    makes one trip through the driver where one query per table made several."""
+
+    def __init__(self, parts: Mapping[str, Select[Any]], dialect: Dialect) -> None:
+        width = max(len(select.selected_columns) for select in parts.values())
+        self.names = list(parts)
+        self.queries = [PreparedQuery(select, dialect) for select in parts.values()]
+        padded = [select.add_columns(*(null() for _ in range(width - len(select.selected_columns))))
+                  for select in parts.values()]
+        numbered = [select.with_only_columns(literal(number), *select.selected_columns)
+                    for number, select in enumerate(padded)]
+        compiled = union_all(*numbered).compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.binds = list(compiled.positiontup or ())
+        self.fixed = compiled.params
+        self.driver_error = dialect.loaded_dbapi.Error
+
+    def rows(self, connection: Any, parameters: Mapping[str, Any]) -> dict[str, Rows]:
+        """Each part's rows, as PreparedQuery.rows gives them."""
+        values = {**self.fixed, **parameters}
+        try:
+            fetched = connection.execute(self.sql, tuple(values[name] for name in self.binds)).fetchall()
+        except self.driver_error as error:
+            raise StoreUnavailable(f"the read model database failed: {error}") from error
+        rows: dict[str, Rows] = {name: [] for name in self.names}
+        for row in fetched:
+            query = self.queries[row[0]]
+            values_of = list(row[1:len(query.columns) + 1])
+            for index, convert in query.converters:
+                values_of[index] = convert(values_of[index])
+            rows[self.names[row[0]]].append(dict(zip(query.columns, values_of, strict=True)))
+        return rows
+
+
 class PreparedReads:
     """Prepared queries by key, and a consistent snapshot to run them in.
 
@@ -68,7 +105,27 @@ class PreparedReads:
         """`sqlite`: the per-thread connections to read on, where the engine is SQLite's."""
         self.engine = engine
         self._prepared: dict[tuple[Any, ...], PreparedQuery] = {}
+        self._parts: dict[tuple[Any, ...], PreparedParts] = {}
         self._sqlite = sqlite
+
+    def parts(self, connection: Any, key: tuple[Any, ...], build: Callable[[], Mapping[str, Select[Any]]],
+              **parameters: Any) -> dict[str, Rows]:
+        """As `rows`, for a PreparedParts statement (SQLite)."""
+        prepared = self._parts.get(key)
+        if prepared is None:
+            prepared = self._parts[key] = PreparedParts(build(), self.engine.dialect)
+        return prepared.rows(connection, parameters)
+
+    @property
+    def one_statement_reads(self) -> bool:
+        """Whether a single statement may read without a transaction around it: SQLite, where
+        `statement` gives the connection (PreparedParts are SQLite's)."""
+        return self._sqlite is not None
+
+    def statement(self) -> Any:
+        """This thread's SQLite connection outside any transaction: one statement, one snapshot."""
+        assert self._sqlite is not None
+        return self._sqlite.connection()
 
     def rows(self, connection: Any, key: tuple[Any, ...], build: Callable[[], Select[Any]], **parameters: Any) -> Rows:
         prepared = self._prepared.get(key)

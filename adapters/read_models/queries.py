@@ -32,17 +32,40 @@ def product(connection: Any, tables: Generation, prepared: PreparedReads, produc
     """One product's view: the hottest read of the API, so its five queries are prepared ones."""
 
     def rows_of(name: str) -> list[Row]:
-        table = tables[name]
-        column = table.c.id if name == catalog.PRODUCTS else table.c.product_id
         return prepared.rows(connection, (tables.number, name),
-                             lambda: select(table).where(column == bindparam("product_id")), product_id=product_id)
+                             lambda: select(tables[name]).where(_key_of(tables, name) == bindparam("product_id")),
+                             product_id=product_id)
 
-    found = rows_of(catalog.PRODUCTS)
+    if not (found := rows_of(catalog.PRODUCTS)):
+        return None
+    names = (catalog.PRICES, catalog.DISCOUNTS, catalog.ATTRIBUTES, catalog.MEMBERSHIPS)
+    return _product_view({catalog.PRODUCTS: found, **{name: rows_of(name) for name in names}}, now)
+
+
+def product_at_once(connection: Any, tables: Generation, prepared: PreparedReads, product_id: str,
+                    now: datetime) -> dict[str, Any] | None:
+    """As `product`, in one statement (see PreparedParts): SQLite."""
+    parts = (catalog.PRODUCTS, catalog.PRICES, catalog.DISCOUNTS, catalog.ATTRIBUTES, catalog.MEMBERSHIPS)
+
+    def build() -> dict[str, Select[Any]]:
+        return {name: select(tables[name]).where(_key_of(tables, name) == bindparam("product_id")) for name in parts}
+
+    rows = prepared.parts(connection, (tables.number, "product"), build, product_id=product_id)
+    return _product_view(rows, now)
+
+
+def _key_of(tables: Generation, name: str) -> Any:
+    table = tables[name]
+    return table.c.id if name == catalog.PRODUCTS else table.c.product_id
+
+
+def _product_view(rows: dict[str, list[Row]], now: datetime) -> dict[str, Any] | None:
+    found = rows[catalog.PRODUCTS]
     if not found:
         return None
-    quote = catalog_view.quotes(rows_of(catalog.PRICES), rows_of(catalog.DISCOUNTS), now)
-    attributes = {row["key"]: row["value"] for row in rows_of(catalog.ATTRIBUTES)}
-    return catalog_view.product_view(found[0], attributes, [row["category_id"] for row in rows_of(catalog.MEMBERSHIPS)],
+    quote = catalog_view.quotes(rows[catalog.PRICES], rows[catalog.DISCOUNTS], now)
+    attributes = {row["key"]: row["value"] for row in rows[catalog.ATTRIBUTES]}
+    return catalog_view.product_view(found[0], attributes, [row["category_id"] for row in rows[catalog.MEMBERSHIPS]],
                                      quote)
 
 
