@@ -71,8 +71,8 @@ def run(level: str, n: int, large: int, console: Console) -> bool:
 
 
 def run_http(console: Console) -> None:
-    table = Table(title="HTTP under gunicorn (2 workers x 8 threads), wrk from the same machine, best of 3 "
-                        "rounds taken in turns")
+    table = Table(title=f"HTTP under gunicorn ({http_throughput.WORKERS} workers x {http_throughput.THREADS} "
+                        f"threads), wrk from the same machine, best of {http_throughput.ROUNDS} rounds taken in turns")
     for column in ("endpoint", "ours req/s", "bare Flask req/s", "ratio", "target", "met"):
         table.add_column(column)
     targets = {"GET /products/{id}": 0.5, "PUT /products/{id}/price": 0.3,

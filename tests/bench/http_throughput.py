@@ -79,7 +79,10 @@ def bare_flask() -> Iterator[tuple[str, int]]:
         process.wait(timeout=30)
 
 
-def measure(rounds: int = 3) -> dict[str, tuple[float, float]]:
+ROUNDS = 5
+
+
+def measure(rounds: int = ROUNDS) -> dict[str, tuple[float, float]]:
     """{workload: (ours, bare)} in requests per second: both servers up at once, measured in
     turns, each workload's best round kept (this machine's speed drifts between runs); a run
     in which one worker got (nearly) every connection is run again (see `worker_load`)."""
