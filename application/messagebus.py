@@ -17,7 +17,7 @@ from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 Listener = Callable[[list[StoredEvent]], None]
-CONFLICT_RETRIES = 10
+CONFLICT_RETRIES = 16  # with the backoff below, up to about 0.9 s of losing before the conflict is the answer
 BACKOFF_BASE_S, BACKOFF_CAP_S = 0.0005, 0.1  # full jitter: concurrent losers do not collide again in step
 
 
