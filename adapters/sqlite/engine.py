@@ -85,9 +85,9 @@ class SQLiteDatabase:
         # 2, 5, 10... however short the transaction in the way. Other processes' writers queue
         # at the lock file beside the database.
         self._writers = threading.Lock()
-        path = engine.url.database
+        self._path = engine.url.database or ":memory:"
         self._file_lock: FileWriteLock | None = (
-            FileWriteLock(f"{path}.writers", busy_timeout_s) if path and path != ":memory:" else None)
+            FileWriteLock(f"{self._path}.writers", busy_timeout_s) if self._path != ":memory:" else None)
         self._group_commit = GroupCommit(lambda: self._writers, self._transaction, translated)
 
     def connection(self) -> sqlite3.Connection:
@@ -117,12 +117,7 @@ class SQLiteDatabase:
         """A cursor inside BEGIN IMMEDIATE, in a transaction of its own: it either commits whole
         or not at all."""
         with translated_errors(), self._writers, self._transaction() as cursor:
-            try:
-                yield cursor
-            except BaseException:
-                if cursor.connection.in_transaction:  # SQLite may have rolled back itself
-                    cursor.execute("ROLLBACK")
-                raise
+            yield cursor  # should the caller's block raise, the transaction rolls back
             cursor.execute("COMMIT")
         self._checkpoint()
 
@@ -141,14 +136,14 @@ class SQLiteDatabase:
         try:
             self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error:  # the write has committed whatever happens here
-            log.warning("checkpointing %s failed; the next one retries", self.engine.url.database, exc_info=True)
+            log.warning("checkpointing %s failed; the next one retries", self._path, exc_info=True)
 
     def _log_size(self) -> int:
         """The log file's size. Once copied in, the log is written again from its start and cut
         to LOG_SIZE_KEPT at that commit: the file is past CHECKPOINT_LOG_SIZE only when more
         than their difference was written since."""
         try:
-            return os.stat(f"{self.engine.url.database}-wal").st_size
+            return os.stat(f"{self._path}-wal").st_size
         except OSError:
             return 0
 

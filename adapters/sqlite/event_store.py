@@ -57,12 +57,11 @@ class SQLiteEventStore(EventStore, Outbox):
                 rows: list[list[Any]]) -> list[StoredEvent]:
         """One statement reads the feed's head and every stream's version (each statement
         costs a round through the driver); then the index, then the events."""
-        streams = [write.entity_id for write in writes]
-        last, *versions = cursor.execute(_heads_sql(len(streams[:STREAMS_PER_QUERY])),
-                                         streams[:STREAMS_PER_QUERY]).fetchone()
-        for start in range(STREAMS_PER_QUERY, len(streams), STREAMS_PER_QUERY):  # a unit of work that big is rare
+        streams, versions = [write.entity_id for write in writes], []
+        for start in range(0, max(len(streams), 1), STREAMS_PER_QUERY):  # more than one: a huge unit of work
             chunk = streams[start:start + STREAMS_PER_QUERY]
-            versions += cursor.execute(_heads_sql(len(chunk)), chunk).fetchone()[1:]
+            last, *chunk_versions = cursor.execute(_heads_sql(len(chunk)), chunk).fetchone()
+            versions += chunk_versions
         for write, current in zip(writes, versions, strict=True):
             if current != write.expected_version:
                 raise ConcurrencyError(f"{write.entity_id} is at version {current}, not {write.expected_version}")

@@ -29,8 +29,7 @@ class FileWriteLock:
     def __init__(self, path: str, timeout_s: float) -> None:
         self.path = path
         self.timeout_s = timeout_s
-        self._descriptor: int | None = None
-        self._owner_pid = 0
+        self._descriptor: int | None = None  # this process's own: a child forgets its parent's
         self._open_lock = threading.Lock()
         this = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: (lock := this()) is not None and lock._forget_inherited())
@@ -67,7 +66,6 @@ class FileWriteLock:
         with self._open_lock:
             if self._descriptor is None:
                 self._descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-                self._owner_pid = os.getpid()
             return self._descriptor
 
     def _forget_inherited(self) -> None:
@@ -80,6 +78,6 @@ class FileWriteLock:
 
     def close(self) -> None:
         with self._open_lock:
-            if self._descriptor is not None and self._owner_pid == os.getpid():
+            if self._descriptor is not None:
                 os.close(self._descriptor)
             self._descriptor = None

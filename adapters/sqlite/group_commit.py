@@ -49,8 +49,8 @@ class GroupCommit:
 
     `turn` is where this process's writers queue (a lock); `transaction` enters a writing
     transaction (whatever lock other processes' writers take, then BEGIN IMMEDIATE) and gives
-    its cursor, and on leaving lets the lock go, after this class has committed or rolled back;
-    `translate` turns a driver error into the port's error and leaves others as they are.
+    its cursor, and on leaving rolls back whatever this class did not commit and lets the lock
+    go; `translate` turns a driver error into the port's error and leaves others as they are.
     """
 
     def __init__(self, turn: Callable[[], AbstractContextManager[Any]],
@@ -93,11 +93,10 @@ class GroupCommit:
         self._commit(cursor, group)
 
     def _run_alone(self, cursor: sqlite3.Cursor, queued: _Queued[Any]) -> None:
-        """One work, the transaction its own: no savepoint; on failure nothing is written."""
+        """One work, the transaction its own: no savepoint; on failure nothing is committed."""
         try:
             queued.result = queued.work(cursor)
         except BaseException as error:  # noqa: BLE001 - handed to the writer whose work it is
-            _rollback(cursor)
             queued.error, queued.done = self._translate(error), True
             return
         self._commit(cursor, [queued])
@@ -118,7 +117,6 @@ class GroupCommit:
         try:
             cursor.execute("COMMIT")
         except BaseException as error:  # noqa: BLE001 - nothing of the group is written
-            _rollback(cursor)
             _fail_all(group, self._translate(error))
             return
         for queued in group:
@@ -136,7 +134,3 @@ def _fail_all(group: list[_Queued[Any]], error: BaseException) -> None:
         queued.fail(error)
         queued.done = True
 
-
-def _rollback(cursor: sqlite3.Cursor) -> None:
-    if cursor.connection.in_transaction:
-        cursor.execute("ROLLBACK")
