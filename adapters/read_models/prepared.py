@@ -6,7 +6,7 @@ skipped is building, caching and wrapping the statement, the connection and the 
 on every request, which cost several times the query itself.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,15 +46,15 @@ class PreparedQuery:
             raise StoreUnavailable(f"the read model database failed: {error}") from error
         finally:
             cursor.close()
-        if self.converters:
-            fetched = [self._converted(row) for row in fetched]
-        return [dict(zip(self.columns, row, strict=True)) for row in fetched]
+        return [self.row(values) for values in fetched]
 
-    def _converted(self, row: Any) -> list[Any]:
-        values = list(row)
-        for index, convert in self.converters:
-            values[index] = convert(values[index])
-        return values
+    def row(self, values: Sequence[Any]) -> dict[str, Any]:
+        """A result row of this statement's columns, converted by their types, by name."""
+        if self.converters:
+            values = list(values)
+            for index, convert in self.converters:
+                values[index] = convert(values[index])
+        return dict(zip(self.columns, values, strict=True))
 
 
 class PreparedParts:
@@ -87,10 +87,7 @@ class PreparedParts:
         rows: dict[str, Rows] = {name: [] for name in self.names}
         for row in fetched:
             query = self.queries[row[0]]
-            values_of = list(row[1:len(query.columns) + 1])
-            for index, convert in query.converters:
-                values_of[index] = convert(values_of[index])
-            rows[self.names[row[0]]].append(dict(zip(query.columns, values_of, strict=True)))
+            rows[self.names[row[0]]].append(query.row(row[1:len(query.columns) + 1]))
         return rows
 
 

@@ -32,8 +32,7 @@ def product(connection: Any, tables: Generation, prepared: PreparedReads, produc
     """One product's view: the hottest read of the API, so its five queries are prepared ones."""
 
     def rows_of(name: str) -> list[Row]:
-        return prepared.rows(connection, (tables.number, name),
-                             lambda: select(tables[name]).where(_key_of(tables, name) == bindparam("product_id")),
+        return prepared.rows(connection, (tables.number, name), lambda: _of_product(tables, name),
                              product_id=product_id)
 
     if not (found := rows_of(catalog.PRODUCTS)):
@@ -47,16 +46,16 @@ def product_at_once(connection: Any, tables: Generation, prepared: PreparedReads
     """As `product`, in one statement (see PreparedParts): SQLite."""
     parts = (catalog.PRODUCTS, catalog.PRICES, catalog.DISCOUNTS, catalog.ATTRIBUTES, catalog.MEMBERSHIPS)
 
-    def build() -> dict[str, Select[Any]]:
-        return {name: select(tables[name]).where(_key_of(tables, name) == bindparam("product_id")) for name in parts}
-
-    rows = prepared.parts(connection, (tables.number, "product"), build, product_id=product_id)
+    rows = prepared.parts(connection, (tables.number, "product"),
+                          lambda: {name: _of_product(tables, name) for name in parts}, product_id=product_id)
     return _product_view(rows, now)
 
 
-def _key_of(tables: Generation, name: str) -> Any:
+def _of_product(tables: Generation, name: str) -> Select[Any]:
+    """One table's rows of the product bound as `product_id`."""
     table = tables[name]
-    return table.c.id if name == catalog.PRODUCTS else table.c.product_id
+    key = table.c.id if name == catalog.PRODUCTS else table.c.product_id
+    return select(table).where(key == bindparam("product_id"))
 
 
 def _product_view(rows: dict[str, list[Row]], now: datetime) -> dict[str, Any] | None:
