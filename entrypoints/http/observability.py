@@ -2,11 +2,11 @@
 counter and latency histogram, and one access log line. Nothing else runs on every request."""
 
 import time
-from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from adapters.prometheus.children import LabelledChildren
 from entrypoints.log_output import AccessLog
 from entrypoints.logs import bind_correlation_id, correlation_id_from, unbind_correlation_id
 
@@ -26,7 +26,7 @@ def install_observability(app: Flask, registry: CollectorRegistry) -> None:
         g.correlation_id = correlation_id_from(request.headers.get(CORRELATION_HEADER))
         g.correlation_token = bind_correlation_id(g.correlation_id)
 
-    counted: dict[tuple[str, str, int], Any] = {}  # label values -> (counter, histogram) children
+    children = LabelledChildren()
     access_log = AccessLog()
 
     @app.after_request
@@ -34,12 +34,8 @@ def install_observability(app: Flask, registry: CollectorRegistry) -> None:
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         method, status = request.method, response.status_code
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"  # the route, never the raw path
-        children = counted.get((method, endpoint, status))
-        if children is None:  # prometheus' labels() validates and locks on every call: look up once
-            children = counted[method, endpoint, status] = (requests.labels(method, endpoint, str(status)),
-                                                            latency.labels(method, endpoint))
-        children[0].inc()
-        children[1].observe(elapsed)
+        children.of(requests, method, endpoint, str(status)).inc()
+        children.of(latency, method, endpoint).observe(elapsed)
         correlation_id = g.get("correlation_id", "")
         response.headers[CORRELATION_HEADER] = correlation_id
         principal = g.get("principal")
