@@ -16,6 +16,7 @@ import pika
 from dependency_injector import providers
 from pika.adapters.blocking_connection import BlockingChannel
 
+from adapters.dynamodb.feed import shard_of
 from adapters.rabbitmq import Topology
 from adapters.sqlite import create_sqlite_engine
 from application.messagebus import MessageBus
@@ -42,6 +43,17 @@ ROUTING_KEYS = {
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def new_ids(count: int, shards: int = 1) -> list[str]:
+    """New ids; the first `shards` of them fall one on each shard of a sharded feed, so a
+    scenario that needs every shard written does not leave one empty by chance."""
+    ids: list[str] = []
+    while len(ids) < min(count, shards):
+        candidate = new_id()
+        if shard_of(candidate, shards) == len(ids):
+            ids.append(candidate)
+    return ids + [new_id() for _ in range(count - len(ids))]
 
 
 def record_every_event_type(bus: MessageBus, user: str = "alice") -> None:
@@ -76,9 +88,11 @@ def record_every_event_type(bus: MessageBus, user: str = "alice") -> None:
         bus.handle(command, CommandContext(user, f"correlation-{number}", f"command-{number}"))
 
 
-def record_updates(bus: MessageBus, products: int, updates_each: int, pause_s: float = 0.0) -> list[str]:
-    """Creates products and renames each of them, round robin; their ids."""
-    ids = [new_id() for _ in range(products)]
+def record_updates(bus: MessageBus, products: int, updates_each: int, pause_s: float = 0.0,
+                   shards: int = 1) -> list[str]:
+    """Creates products and renames each of them, round robin; their ids. With `shards`, the
+    products write every shard of a feed of that many."""
+    ids = new_ids(products, shards)
     for product_id in ids:
         bus.handle(commands.CreateProduct(product_id, f"SKU-{product_id[:13]}", "Product"),
                    CommandContext("writer", new_id(), new_id()))

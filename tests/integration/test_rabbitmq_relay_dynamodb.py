@@ -55,7 +55,7 @@ def whole_feed(store: EventStore) -> list[StoredEvent]:
 def test_every_shard_is_published_in_its_own_order_and_checkpointed(environment, topology):
     container = dynamodb_container(environment, topology)
     record_every_event_type(container.bulk_message_bus())
-    record_updates(container.bulk_message_bus(), 12, 3)
+    record_updates(container.bulk_message_bus(), 12, 3, shards=SHARDS)
     store = container.event_store()
     events = whole_feed(store)
     with channel_to() as channel:
@@ -107,7 +107,7 @@ def test_a_relay_process_killed_mid_batch_resends_only_what_no_shard_checkpoint_
     with fresh_vhost() as vhost_url:
         environment = {**environment, "AMQP_URL": vhost_url}
         container = dynamodb_container(environment)
-        record_updates(container.bulk_message_bus(), 30, 19)
+        record_updates(container.bulk_message_bus(), 30, 19, shards=SHARDS)
         store = container.event_store()
         events = whole_feed(store)
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("PRODUCT_SERVICE_")}, **environment}
@@ -141,9 +141,10 @@ def test_distributed_projections_of_every_shard_reach_the_read_model_of_a_fresh_
         assert ready.wait(10)
         bus, store, relay = container.bulk_message_bus(), container.event_store(), container.outbox_relay()
         record_every_event_type(bus)
-        record_updates(bus, 12, 4)
+        record_updates(bus, 12, 4, shards=SHARDS)
         relay.drain()
         heads = {shard: store.feed_head(shard) for shard in range(SHARDS)}
+        assert 0 not in heads.values()  # the scenario spans every shard
         wait_for(lambda: container.read_models().checkpoints() == heads, timeout_s=60)
 
     assert runner.applied_from_messages >= 1
