@@ -6,11 +6,13 @@ tests/dynamodb_emulator.py). The concurrency tests still run unchanged: their wr
 interleave requests freely and race for the same streams, keys and shard heads.
 
 Each test gets its own tables, so tables stay small and tests cannot see each other's data.
+The feed has 4 shards, as in production; each is gap-free on its own.
 
-One feed shard here (the store's default is 4): the contract's tailing test records every
-shard it polls, then reads `positions[0]` of each, so a shard that received no event fails it
-— with 4 streams over 4 shards, about nine runs in ten. Until the suite skips empty shards,
-tests/integration/test_dynamodb_feed.py runs the same tailing scenario over several shards.
+Over HTTP, every test of the contract runs but the 1,600-append race: moto spends about 25 ms
+of CPU on each request on a slow machine, so it took two minutes there, as long again as
+in-process, where it runs in full. Over HTTP, writers racing for the same streams and shard
+heads are still tested: by the contract's tailing test here, and by
+tests/integration/test_dynamodb_feed.py, with writers in two processes.
 """
 
 import uuid
@@ -69,6 +71,10 @@ class TestDynamoDBEventStoreOverHttp(EventStoreContract):
     @pytest.fixture(autouse=True)
     def _client(self, http_client: Any) -> None:
         self.client = http_client
+
+    @pytest.mark.skip(reason="the 1,600-append race runs in-process (see the module docstring)")
+    def test_concurrent_writers_lose_and_duplicate_nothing(self, store: EventStore) -> None:
+        raise AssertionError("skipped")
 
     def make_stores(self, tmp_path: Path) -> tuple[EventStore, SnapshotStore]:
         return fresh_stores(self.client)
