@@ -6,6 +6,7 @@ from flask_smorest import Api
 from entrypoints.containers import Container
 from entrypoints.http import problems
 from entrypoints.http.auth import TokenVerifier, authenticate
+from entrypoints.http.bodies import install_body_limits
 from entrypoints.http.observability import install_observability
 from entrypoints.http.views import categories, operations, pricing, products
 
@@ -25,6 +26,7 @@ def create_app(container: Container) -> Flask:
     container.wire(modules=VIEW_MODULES)
     problems.register(app)
     install_observability(app, container.metrics_registry())
+    install_body_limits(app)
     container.command_metrics()  # built before the first request: /metrics lists its families from the start
     _install_auth(app, TokenVerifier(container.config.jwt_secret(), container.config.jwt_public_key()))
     app.extensions["container"] = container

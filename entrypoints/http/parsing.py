@@ -9,7 +9,11 @@ import marshmallow as ma
 import orjson
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from entrypoints.http.problems import Problem
+from entrypoints.http.bodies import MAX_BODY_BYTES
+from entrypoints.http.problems import PROBLEM, Problem
+from entrypoints.http.schemas.common import ProblemSchema
+
+TOO_LARGE = f"the body is over {MAX_BODY_BYTES} bytes"
 
 
 class RequestParser(FlaskParser):
@@ -60,8 +64,19 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
 
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
         """One schema instance per view, made here: given a class, webargs would build a new
-        instance on every request (schemas keep no state between loads)."""
-        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+        instance on every request (schemas keep no state between loads). A view that reads a
+        JSON body documents the 413 a body over the limit gets (see `bodies`)."""
+        parse = super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+        if kwargs.get("location", "json") != "json":
+            return parse
+        too_large = self.alt_response(413, schema=ProblemSchema, description=TOO_LARGE, content_type=PROBLEM)
+
+        def decorate(view: Any) -> Any:
+            parsing = parse(view)
+            parsing._apidoc = too_large(parsing)._apidoc  # the documentation only: no wrapper more to call
+            return parsing
+
+        return decorate
 
     @staticmethod
     def _prepare_response_doc(doc: dict[str, Any], doc_info: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

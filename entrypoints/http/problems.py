@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from application import errors as app_errors
 from domain import errors as domain_errors
+from entrypoints.http.bodies import MAX_BODY_BYTES
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -67,6 +68,8 @@ def _for_http_exception(error: HTTPException) -> Response:
     if status == 422 and messages:
         return problem_response(422, "Invalid fields", "the request has invalid fields",
                                 errors=_flatten(messages))
+    if status == 413:
+        return problem_response(413, "Body too large", f"a request body may be at most {MAX_BODY_BYTES} bytes")
     if status == 400 and messages:
         return problem_response(400, "Malformed request", "the body is not valid JSON", errors=_flatten(messages))
     return problem_response(status, error.name, error.description or "")

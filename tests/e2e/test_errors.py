@@ -7,6 +7,7 @@ from typing import Any
 import jwt
 import pytest
 
+from entrypoints.http.bodies import MAX_BODY_BYTES
 from tests.e2e.catalog import create_category, create_product
 from tests.e2e.server import SECRET, Client, ok, problem, unique
 
@@ -245,3 +246,33 @@ def test_the_openapi_document_gives_every_error_as_a_problem_and_no_catch_all(ad
                 headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
                 assert {"If-Match", "Idempotency-Key"} <= headers, where
     assert document["paths"]["/api/v1/health"]["get"]["security"] == []  # open to all
+
+
+def padded_price(size: int) -> bytes:
+    """A price change whose JSON body is `size` bytes long (an unknown field pads it)."""
+    head = b'{"amount": "3.00", "currency": "EUR", "pad": "'
+    return head + b"x" * (size - len(head) - 2) + b'"}'
+
+
+@pytest.mark.parametrize("size", [MAX_BODY_BYTES + 1, 4 * MAX_BODY_BYTES])
+def test_a_body_over_the_limit_is_too_large_and_changes_nothing(admin: Client, ids, size):
+    path = f"/products/{ids['product']}/price"
+    before = ok(admin.get(path.removesuffix("/price")))["version"]
+
+    refused = problem(admin.request("PUT", path, data=padded_price(size), headers={"Content-Type": "application/json"}),
+                      413)
+
+    assert str(MAX_BODY_BYTES) in refused["detail"]
+    assert ok(admin.get(path.removesuffix("/price")))["version"] == before
+    ok(admin.put(path, {"amount": "10.00", "currency": "EUR"}))  # the same connection serves the next request
+
+
+def test_a_large_body_refused_before_it_is_read_still_gets_its_answer(server: str, ids):
+    """Refusals that come before the body is parsed (no token here) read it off, so a client
+    that sends the whole body before it reads gets the answer, not a reset connection."""
+    anonymous = Client(server, roles=())
+    raw = padded_price(3 * MAX_BODY_BYTES)
+
+    for _ in range(3):
+        problem(anonymous.request("PUT", f"/products/{ids['product']}/price", data=raw,
+                                  headers={"Content-Type": "application/json"}), 401)
