@@ -39,6 +39,8 @@ from typing import Any
 
 import boto3
 
+from tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
 
@@ -200,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
 @contextmanager
 def moto_server(host: str = "127.0.0.1", startup_timeout_s: float = 30.0) -> Iterator[str]:
     """Starts the serialised moto server on a free port; yields its endpoint URL; stops it."""
-    port = _free_port(host)
+    port = free_port(host)
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen([sys.executable, "-m", "tests.dynamodb_emulator", "--host", host, "--port",
                                     str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -214,12 +216,6 @@ def moto_server(host: str = "127.0.0.1", startup_timeout_s: float = 30.0) -> Ite
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
 
 
 def _wait_until_listening(process: subprocess.Popen[bytes], host: str, port: int, timeout_s: float,

@@ -5,6 +5,8 @@ import socket
 import threading
 from types import TracebackType
 
+from tests.ports import free_port
+
 
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to an upstream address. `cut()` drops every connection and
@@ -20,6 +22,9 @@ class TcpProxy:
         self._closed = False
 
     def start(self) -> "TcpProxy":
+        """Listens on a port below the ephemeral range (see tests/ports.py): while the proxy is
+        cut, no outgoing connection can take its port, nor a client retrying connect to itself."""
+        self.port = free_port()
         self._listen()
         return self
 

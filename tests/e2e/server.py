@@ -1,7 +1,6 @@
 """A real server process on a free port, and a small HTTP client for the black-box tests."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,10 @@ from typing import Any
 import requests
 
 from entrypoints.http.auth import mint_token
+from tests.ports import free_port
 
 SECRET = "end-to-end-test-secret-of-at-least-32-bytes"
 STARTUP_TIMEOUT_S = 30
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def server_environment(data_dir: Path, extra: Mapping[str, str] = {}) -> dict[str, str]:
