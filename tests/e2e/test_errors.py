@@ -1,8 +1,11 @@
 """Every error a client can get is application/problem+json with a status, a title and a detail."""
 
+import socket
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -254,17 +257,25 @@ def padded_price(size: int) -> bytes:
     return head + b"x" * (size - len(head) - 2) + b'"}'
 
 
+def in_chunks(body: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    """The body as a generator: requests then sends it chunked, without a Content-Length."""
+    for start in range(0, len(body), size):
+        yield body[start:start + size]
+
+
 @pytest.mark.parametrize("size", [MAX_BODY_BYTES + 1, 4 * MAX_BODY_BYTES])
-def test_a_body_over_the_limit_is_too_large_and_changes_nothing(admin: Client, ids, size):
+@pytest.mark.parametrize("chunked", [False, True], ids=["sized", "chunked"])
+def test_a_body_over_the_limit_is_too_large_and_changes_nothing(admin: Client, ids, size, chunked):
     path = f"/products/{ids['product']}/price"
     before = ok(admin.get(path.removesuffix("/price")))["version"]
+    body = padded_price(size)
 
-    refused = problem(admin.request("PUT", path, data=padded_price(size), headers={"Content-Type": "application/json"}),
-                      413)
+    refused = problem(admin.request("PUT", path, data=in_chunks(body) if chunked else body,
+                                    headers={"Content-Type": "application/json"}), 413)
 
     assert str(MAX_BODY_BYTES) in refused["detail"]
     assert ok(admin.get(path.removesuffix("/price")))["version"] == before
-    ok(admin.put(path, {"amount": "10.00", "currency": "EUR"}))  # the same connection serves the next request
+    ok(admin.put(path, {"amount": "10.00", "currency": "EUR"}))  # and the next write goes through
 
 
 def test_a_large_body_refused_before_it_is_read_still_gets_its_answer(server: str, ids):
@@ -273,6 +284,25 @@ def test_a_large_body_refused_before_it_is_read_still_gets_its_answer(server: st
     anonymous = Client(server, roles=())
     raw = padded_price(3 * MAX_BODY_BYTES)
 
-    for _ in range(3):
+    for _ in range(10):
         problem(anonymous.request("PUT", f"/products/{ids['product']}/price", data=raw,
                                   headers={"Content-Type": "application/json"}), 401)
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("PUT", "/products/{product}/price", b"401"), ("GET", "/health", b"200")])
+def test_a_client_that_sends_less_body_than_it_announced_still_gets_its_answer(server: str, ids, method, path,
+                                                                              status):
+    """The answer goes before the rest of the body is read off, and reading it off gives up
+    (after DRAIN_SECONDS): the server closes the connection rather than wait on."""
+    url = urlsplit(server)
+    head = (f"{method} {url.path}{path.format(**ids)} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
+    with socket.create_connection((url.hostname, url.port), timeout=10) as client:
+        client.sendall(head.encode())
+        started = time.monotonic()
+        answer = client.recv(100)
+        assert answer.split(b" ")[1] == status and time.monotonic() - started < 5
+        client.settimeout(15)
+        while client.recv(65536):  # the server gives up on the body it was promised and closes
+            pass
