@@ -289,12 +289,13 @@ def test_a_large_body_refused_before_it_is_read_still_gets_its_answer(server: st
                                   headers={"Content-Type": "application/json"}), 401)
 
 
-@pytest.mark.parametrize(("method", "path", "status"), [
-    ("PUT", "/products/{product}/price", b"401"), ("GET", "/health", b"200")])
+@pytest.mark.parametrize(("method", "path", "status", "until_closed"), [
+    ("PUT", "/products/{product}/price", b"401", False), ("GET", "/health", b"200", True)])
 def test_a_client_that_sends_less_body_than_it_announced_still_gets_its_answer(server: str, ids, method, path,
-                                                                              status):
+                                                                              status, until_closed):
     """The answer goes before the rest of the body is read off, and reading it off gives up
-    (after DRAIN_SECONDS): the server closes the connection rather than wait on."""
+    (after DRAIN_SECONDS): the server closes the connection rather than wait on (waited for
+    once, on the route that reads no body)."""
     url = urlsplit(server)
     head = (f"{method} {url.path}{path.format(**ids)} HTTP/1.1\r\nHost: {url.netloc}\r\n"
             "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
@@ -304,5 +305,5 @@ def test_a_client_that_sends_less_body_than_it_announced_still_gets_its_answer(s
         answer = client.recv(100)
         assert answer.split(b" ")[1] == status and time.monotonic() - started < 5
         client.settimeout(15)
-        while client.recv(65536):  # the server gives up on the body it was promised and closes
+        while until_closed and client.recv(65536):  # the server gives up on the promised body and closes
             pass
