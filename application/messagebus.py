@@ -1,5 +1,6 @@
 """Dispatches each command to its handler inside a fresh unit of work."""
 
+import itertools
 import logging
 import random
 import time
@@ -17,7 +18,8 @@ from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 Listener = Callable[[list[StoredEvent]], None]
-CONFLICT_RETRIES = 16  # with the backoff below, up to about 0.9 s of losing before the conflict is the answer
+CONFLICT_RETRIES = 16  # a lost race is decided again at least this many times,
+CONFLICT_PATIENCE_S = 2.0  # and on until this long after the first decision: then the conflict is the answer
 BACKOFF_BASE_S, BACKOFF_CAP_S = 0.0005, 0.1  # full jitter: concurrent losers do not collide again in step
 
 
@@ -76,14 +78,20 @@ class MessageBus:
             raise DuplicateCommand(claim, owner) from error
 
     def _handle(self, command: Command, context: CommandContext) -> CommandResult:
+        """Decides and commits; a race lost to other writers is decided again on what they
+        wrote, for CONFLICT_RETRIES times and CONFLICT_PATIENCE_S at least: a steady stream of
+        writers (another process's, on the same entity) must not turn a command into a conflict
+        its caller never asked about."""
         handler = self.handlers[type(command)]
-        for attempt in range(CONFLICT_RETRIES + 1):
+        patient_until = time.monotonic() + CONFLICT_PATIENCE_S
+        for attempt in itertools.count():
             uow = self.uow_factory(context)
             aggregate = handler(command, uow)
             try:
                 events = uow.commit()
             except ConcurrencyError:
-                if getattr(command, "expected_version", None) is not None or attempt == CONFLICT_RETRIES:
+                if getattr(command, "expected_version", None) is not None or (
+                        attempt >= CONFLICT_RETRIES and time.monotonic() >= patient_until):
                     raise
                 if attempt:  # the first loser decides again at once, on what the winner wrote
                     time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))

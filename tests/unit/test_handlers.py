@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from application import messagebus
 from application.errors import AlreadyExists, ConcurrencyError, MissingReference, NotFound, UniquenessViolation
 from application.unit_of_work import UnitOfWork
 from domain.category import Category, category_key
@@ -217,24 +218,25 @@ def test_an_expected_version_that_no_longer_holds_is_a_concurrency_error(boot):
     assert boot.handle(UpdateProductDetails(PRODUCT_ID, name="Fresh", expected_version=1)).version == 2
 
 
-class RacedOnceUnitOfWork(UnitOfWork):
-    """While `race` is set, the next commit meets a rename another writer committed just before it."""
+class RacedUnitOfWork(UnitOfWork):
+    """While `races` is above 0, each commit meets a rename another writer committed just
+    before it (and counts one down)."""
 
-    race = False
+    races = 0
 
     def commit(self):
-        if RacedOnceUnitOfWork.race:
-            RacedOnceUnitOfWork.race = False
+        if RacedUnitOfWork.races > 0:
+            RacedUnitOfWork.races -= 1
             rival = UnitOfWork(self.repository, FakeClock(), CountingIds(), self.context, snapshot_every=0)
-            rival.get_existing(Product, PRODUCT_ID).update_details(name="Rival")
+            rival.get_existing(Product, PRODUCT_ID).update_details(name=f"Rival {RacedUnitOfWork.races}")
             rival.commit()
         return super().commit()
 
 
 def test_a_command_without_an_expected_version_that_loses_a_race_is_retried_on_the_new_state(monkeypatch):
-    catalog = Catalog(unit_of_work=RacedOnceUnitOfWork)
+    catalog = Catalog(unit_of_work=RacedUnitOfWork)
     catalog.handle(SHOES, BOOT)
-    monkeypatch.setattr(RacedOnceUnitOfWork, "race", True)
+    monkeypatch.setattr(RacedUnitOfWork, "races", 1)
     started = attempts_of(catalog)
 
     result = catalog.handle(UpdateProductDetails(PRODUCT_ID, brand="Acme"))
@@ -242,7 +244,37 @@ def test_a_command_without_an_expected_version_that_loses_a_race_is_retried_on_t
     assert len(started) == 2
     assert (result.version, catalog.event_types(PRODUCT_ID)) == (
         3, ["ProductCreated", "ProductDetailsUpdated", "ProductDetailsUpdated"])
-    assert (catalog.load(Product, PRODUCT_ID).name, catalog.load(Product, PRODUCT_ID).brand) == ("Rival", "Acme")
+    assert (catalog.load(Product, PRODUCT_ID).name, catalog.load(Product, PRODUCT_ID).brand) == ("Rival 0", "Acme")
+
+
+def test_a_command_that_keeps_losing_races_is_decided_again_while_its_patience_lasts(monkeypatch):
+    """Another process's steady stream of writes to the entity can beat a command more times
+    than CONFLICT_RETRIES; within CONFLICT_PATIENCE_S it still goes through."""
+    catalog = Catalog(unit_of_work=RacedUnitOfWork)
+    catalog.handle(SHOES, BOOT)
+    monkeypatch.setattr(messagebus, "BACKOFF_CAP_S", 0.001)
+    monkeypatch.setattr(RacedUnitOfWork, "races", messagebus.CONFLICT_RETRIES + 8)
+    started = attempts_of(catalog)
+
+    result = catalog.handle(UpdateProductDetails(PRODUCT_ID, brand="Acme"))
+
+    assert len(started) == messagebus.CONFLICT_RETRIES + 9
+    assert (result.version, catalog.load(Product, PRODUCT_ID).brand) == (messagebus.CONFLICT_RETRIES + 10, "Acme")
+
+
+def test_a_command_that_loses_races_for_longer_than_its_patience_is_a_conflict(monkeypatch):
+    catalog = Catalog(unit_of_work=RacedUnitOfWork)
+    catalog.handle(SHOES, BOOT)
+    monkeypatch.setattr(messagebus, "BACKOFF_CAP_S", 0.001)
+    monkeypatch.setattr(messagebus, "CONFLICT_PATIENCE_S", 0.05)
+    monkeypatch.setattr(RacedUnitOfWork, "races", 10_000)
+    started = attempts_of(catalog)
+
+    with pytest.raises(ConcurrencyError):
+        catalog.handle(UpdateProductDetails(PRODUCT_ID, brand="Acme"))
+
+    assert messagebus.CONFLICT_RETRIES + 1 <= len(started) < 10_000
+    assert catalog.load(Product, PRODUCT_ID).brand == ""
 
 
 @pytest.mark.parametrize("command", [
