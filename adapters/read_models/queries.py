@@ -24,6 +24,8 @@ from application.read_models import Page, ProductFilter
 from domain.discounts import PriceQuote
 
 PRICE_SCAN_CHUNK = 200
+# a product's view: its row first, then its rows in the other tables
+PRODUCT_PARTS = (catalog.PRODUCTS, catalog.PRICES, catalog.DISCOUNTS, catalog.ATTRIBUTES, catalog.MEMBERSHIPS)
 Prices = dict[str, dict[str, PriceQuote]]  # product id -> currency -> quote
 
 
@@ -37,17 +39,14 @@ def product(connection: Any, tables: Generation, prepared: PreparedReads, produc
 
     if not (found := rows_of(catalog.PRODUCTS)):
         return None
-    names = (catalog.PRICES, catalog.DISCOUNTS, catalog.ATTRIBUTES, catalog.MEMBERSHIPS)
-    return _product_view({catalog.PRODUCTS: found, **{name: rows_of(name) for name in names}}, now)
+    return _product_view({catalog.PRODUCTS: found, **{name: rows_of(name) for name in PRODUCT_PARTS[1:]}}, now)
 
 
 def product_at_once(connection: Any, tables: Generation, prepared: PreparedReads, product_id: str,
                     now: datetime) -> dict[str, Any] | None:
     """As `product`, in one statement (see PreparedParts): SQLite."""
-    parts = (catalog.PRODUCTS, catalog.PRICES, catalog.DISCOUNTS, catalog.ATTRIBUTES, catalog.MEMBERSHIPS)
-
     rows = prepared.parts(connection, (tables.number, "product"),
-                          lambda: {name: _of_product(tables, name) for name in parts}, product_id=product_id)
+                          lambda: {name: _of_product(tables, name) for name in PRODUCT_PARTS}, product_id=product_id)
     return _product_view(rows, now)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters.read_models import queries
 from adapters.read_models.engine import create_read_model_engine, reading, translated_errors, writing
-from adapters.read_models.generations import LIVE_ROW, Generations
+from adapters.read_models.generations import Generations
 from adapters.read_models.prepared import PreparedReads
 from adapters.read_models.schema import CHECKPOINTS, Generation
 from adapters.read_models.writer import ProjectionWriter, read_checkpoints
@@ -156,12 +156,7 @@ class SqlReadModels(ReadModels):
             return query(connection, self._live_tables(connection))
 
     def _live_tables(self, connection: Any) -> Generation:
-        pointer = self.generations.pointer
-        live = self._prepared.rows(connection, ("live",), lambda: select(pointer.c.generation).where(
-            pointer.c.id == LIVE_ROW))
-        if not live:
-            raise StoreUnavailable("the read model tables are not set up: create them first (product-service init)")
-        return self.generations.tables(int(live[0]["generation"]))
+        return self.generations.tables(self.generations.live_on(connection))
 
 
 class SqlReadModelsRebuild(ReadModelsRebuild):
