@@ -88,7 +88,7 @@ class SQLiteDatabase:
         self._path = engine.url.database or ":memory:"
         self._file_lock: FileWriteLock | None = (
             FileWriteLock(f"{self._path}.writers", busy_timeout_s) if self._path != ":memory:" else None)
-        self._group_commit = GroupCommit(lambda: self._writers, self._transaction, translated)
+        self._group_commit = GroupCommit(self._writers, self._transaction, translated)
 
     def connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)

@@ -53,7 +53,7 @@ class GroupCommit:
     go; `translate` turns a driver error into the port's error and leaves others as they are.
     """
 
-    def __init__(self, turn: Callable[[], AbstractContextManager[Any]],
+    def __init__(self, turn: AbstractContextManager[Any],
                  transaction: Callable[[], AbstractContextManager[sqlite3.Cursor]],
                  translate: Callable[[BaseException], BaseException]) -> None:
         self._turn = turn
@@ -66,7 +66,7 @@ class GroupCommit:
         queued = _Queued(work)
         with self._queue_lock:
             self._queue.append(queued)
-        with self._turn():
+        with self._turn:
             if not queued.done:
                 with self._queue_lock:
                     group, self._queue = self._queue, []
