@@ -107,7 +107,9 @@ class UnitOfWork:
         for tracked in changed:
             index = index | _index_changes(tracked)
         if claim := self.context.idempotency_claim:
-            index = index | IndexChanges(claims={claim: self.context.causation_id})
+            # owned by this commit alone (its first event): the same command carried out again
+            # (a retry named as the first, deciding anew after a lost race) must find the key taken
+            index = index | IndexChanges(claims={claim: writes[0].events[0].event_id})
         try:
             committed = self.store.commit(writes, index)
         except ConcurrencyError:

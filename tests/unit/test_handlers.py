@@ -6,7 +6,14 @@ from decimal import Decimal
 import pytest
 
 from application import messagebus
-from application.errors import AlreadyExists, ConcurrencyError, MissingReference, NotFound, UniquenessViolation
+from application.errors import (
+    AlreadyExists,
+    ConcurrencyError,
+    DuplicateCommand,
+    MissingReference,
+    NotFound,
+    UniquenessViolation,
+)
 from application.unit_of_work import UnitOfWork
 from domain.category import Category, category_key
 from domain.commands import (
@@ -27,7 +34,7 @@ from domain.commands import (
 from domain.errors import EntityDeleted, InvalidValue, RuleViolation
 from domain.pricing import Pricing, pricing_id
 from domain.product import Product
-from tests.unit.catalog import BOOT, SHOES, Catalog, CountingIds, FakeClock
+from tests.unit.catalog import BOOT, CONTEXT, SHOES, Catalog, CountingIds, FakeClock
 from tests.unit.given import (
     CATEGORY_ID,
     DAY,
@@ -275,6 +282,20 @@ def test_a_command_that_loses_races_for_longer_than_its_patience_is_a_conflict(m
 
     assert messagebus.CONFLICT_RETRIES + 1 <= len(started) < 10_000
     assert catalog.load(Product, PRODUCT_ID).brand == ""
+
+
+def test_a_keyed_command_carried_out_already_is_not_carried_out_again_when_decided_anew(boot):
+    """The same command, key and name, decided again on a state where it changes something
+    again (a delivery that raced its twin and lost, a retry of a request whose answer was
+    lost): its key is taken, though the first commit claimed it under the same name."""
+    keyed = replace(CONTEXT, idempotency_key="price-once")
+    boot.handle(SetPrice(PRODUCT_ID, "2.50", "EUR"), context=keyed)
+    boot.handle(SetPrice(PRODUCT_ID, "3.00", "EUR"))
+
+    with pytest.raises(DuplicateCommand):
+        boot.handle(SetPrice(PRODUCT_ID, "2.50", "EUR"), context=keyed)
+
+    assert [event.data["amount"] for event in boot.stream(pricing_id(PRODUCT_ID))] == ["2.50", "3.00"]
 
 
 @pytest.mark.parametrize("command", [
