@@ -112,7 +112,7 @@ class Container(containers.DeclarativeContainer):
     readiness = providers.Singleton(Readiness, event_store, read_models, providers.Selector(
         config.broker, inline=providers.Object(None), rabbitmq=providers.Singleton(RabbitMQProbe, config.amqp_url)))
     command_responses = providers.Singleton(SqlCommandResponses, read_model_engine)
-    command_runner = providers.Singleton(CommandRunner, message_bus, command_responses)
+    command_runner = providers.Singleton(CommandRunner, message_bus, command_responses, event_store)
 
     # RabbitMQ: the outbox relay, the command consumer and the projection runner. With
     # PRODUCT_SERVICE_BROKER=rabbitmq the projection runner keeps the views, so commands taken

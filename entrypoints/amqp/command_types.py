@@ -15,7 +15,6 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from domain import commands
-from domain.pricing import pricing_id
 from entrypoints.http.schemas.categories import CategoryCreateSchema, CategoryMoveSchema, CategoryPatchSchema
 from entrypoints.http.schemas.common import StrictSchema
 from entrypoints.http.schemas.pricing import DiscountCreateSchema, SetPriceSchema
@@ -27,11 +26,10 @@ Payload = dict[str, Any]
 
 @dataclass(frozen=True)
 class CommandType:
-    """A payload schema, the command a valid payload makes, and the stream that command writes."""
+    """A payload schema and the command a valid payload makes."""
 
     schema: Schema
     build: Callable[[Payload, str], commands.Command]  # (loaded payload, commandId) -> command
-    stream: Callable[[Any], str]  # command -> the id of the stream it appends to
 
 
 class _Versioned(StrictSchema):
@@ -84,18 +82,6 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _product(command: Any) -> str:
-    return str(command.product_id)
-
-
-def _category(command: Any) -> str:
-    return str(command.category_id)
-
-
-def _prices(command: Any) -> str:
-    return pricing_id(command.product_id)
-
-
 def _create_product(p: Payload, command_id: str) -> commands.Command:
     return commands.CreateProduct(_text(p["id"]) or derived_id(command_id, "product"), p["sku"], p["name"],
                                   p["description"], p["brand"], p["attributes"],
@@ -110,13 +96,13 @@ def _update_product(p: Payload, _: str) -> commands.Command:
 
 def _lifecycle(command: type[commands.ActivateProduct] | type[commands.DeactivateProduct]
                | type[commands.DiscontinueProduct] | type[commands.DeleteProduct]) -> CommandType:
-    return CommandType(_OfProduct(), lambda p, _: command(str(p["productId"]), p["expectedVersion"]), _product)
+    return CommandType(_OfProduct(), lambda p, _: command(str(p["productId"]), p["expectedVersion"]))
 
 
 def _membership(command: type[commands.AddProductToCategory]
                 | type[commands.RemoveProductFromCategory]) -> CommandType:
     return CommandType(_OfProductAndCategory(), lambda p, _: command(
-        str(p["productId"]), str(p["categoryId"]), p["expectedVersion"]), _product)
+        str(p["productId"]), str(p["categoryId"]), p["expectedVersion"]))
 
 
 def _create_category(p: Payload, command_id: str) -> commands.Command:
@@ -135,23 +121,23 @@ def _add_discount(p: Payload, command_id: str) -> commands.Command:
 
 
 COMMAND_TYPES: dict[str, CommandType] = {
-    "CreateProduct": CommandType(ProductCreateSchema(), _create_product, _product),
-    "UpdateProduct": CommandType(_UpdateProduct(), _update_product, _product),
+    "CreateProduct": CommandType(ProductCreateSchema(), _create_product),
+    "UpdateProduct": CommandType(_UpdateProduct(), _update_product),
     "ActivateProduct": _lifecycle(commands.ActivateProduct),
     "DeactivateProduct": _lifecycle(commands.DeactivateProduct),
     "DiscontinueProduct": _lifecycle(commands.DiscontinueProduct),
     "DeleteProduct": _lifecycle(commands.DeleteProduct),
     "AddProductToCategory": _membership(commands.AddProductToCategory),
     "RemoveProductFromCategory": _membership(commands.RemoveProductFromCategory),
-    "CreateCategory": CommandType(CategoryCreateSchema(), _create_category, _category),
-    "ReviseCategory": CommandType(_ReviseCategory(), _revise_category, _category),
+    "CreateCategory": CommandType(CategoryCreateSchema(), _create_category),
+    "ReviseCategory": CommandType(_ReviseCategory(), _revise_category),
     "MoveCategory": CommandType(_MoveCategory(), lambda p, _: commands.MoveCategory(
-        str(p["categoryId"]), _text(p["parentId"]), p["expectedVersion"]), _category),
+        str(p["categoryId"]), _text(p["parentId"]), p["expectedVersion"])),
     "DeleteCategory": CommandType(_OfCategory(), lambda p, _: commands.DeleteCategory(
-        str(p["categoryId"]), p["expectedVersion"]), _category),
+        str(p["categoryId"]), p["expectedVersion"])),
     "SetPrice": CommandType(_SetPrice(), lambda p, _: commands.SetPrice(
-        str(p["productId"]), p["amount"], p["currency"], p["effectiveFrom"], p["expectedVersion"]), _prices),
-    "AddDiscount": CommandType(_AddDiscount(), _add_discount, _prices),
+        str(p["productId"]), p["amount"], p["currency"], p["effectiveFrom"], p["expectedVersion"])),
+    "AddDiscount": CommandType(_AddDiscount(), _add_discount),
     "RemoveDiscount": CommandType(_RemoveDiscount(), lambda p, _: commands.RemoveDiscount(
-        str(p["productId"]), p["discountId"], p["expectedVersion"]), _prices),
+        str(p["productId"]), p["discountId"], p["expectedVersion"])),
 }

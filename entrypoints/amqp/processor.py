@@ -19,6 +19,7 @@ import orjson
 from marshmallow import ValidationError
 
 from application.errors import ConcurrencyError, DuplicateCommand, StoreUnavailable
+from application.handlers import stream_of
 from application.messagebus import MessageBus
 from application.ports import CommandResponses, EventStore, StoredResponse
 from application.unit_of_work import CommandContext
@@ -134,7 +135,7 @@ class CommandProcessor:
                 return self._first_outcome(parsed)
             if isinstance(error, ConcurrencyError) and getattr(parsed.command, "expected_version", None) is None:
                 return Retry(f"lost races to other writers: {error}")
-            body = reply_body(REJECTED, parsed.command_id, parsed.kind.stream(parsed.command), None, refusal(error))
+            body = reply_body(REJECTED, parsed.command_id, stream_of(parsed.command), None, refusal(error))
         return self._stored(parsed, body)
 
     def _carried_out(self, context: CommandContext) -> bool:
@@ -164,7 +165,7 @@ class CommandProcessor:
             if time.monotonic() >= deadline:
                 break
             time.sleep(0.05)
-        stream = parsed.kind.stream(parsed.command)
+        stream = stream_of(parsed.command)
         caused = [event for event in self.store.load(stream) if event.causation_id == parsed.command_id]
         if not caused:
             return Retry(f"command {parsed.command_id} was carried out but its events are not visible yet")

@@ -1,4 +1,11 @@
-"""Runs a command for a request: who is acting, If-Match, Idempotency-Key and the answer."""
+"""Runs a command for a request: who is acting, If-Match, Idempotency-Key and the answer.
+
+A command sent with an Idempotency-Key is named after the key and the request: its events carry
+that name as their causation id, and the key is claimed in the same atomic write. A retry finds
+the key taken and the first answer stored, or, should the first request not have lived to store
+it (the process died, or the store of answers failed, after the events were committed), renders
+it again from the events of that name: either way it adds no event.
+"""
 
 import hashlib
 import time
@@ -8,14 +15,16 @@ from collections.abc import Callable
 from flask import Response, g, request
 
 from application.errors import ConcurrencyError, DuplicateCommand
+from application.handlers import stream_of
 from application.messagebus import CommandResult, MessageBus
-from application.ports import CommandResponses, StoredResponse
+from application.ports import CommandResponses, EventStore, StoredResponse
 from application.unit_of_work import CommandContext
 from domain.commands import Command
 from entrypoints.http.problems import Problem
 
 IDEMPOTENCY_KEY_MAX = 200
-REPLAY_WAIT_S = 5.0
+REPLAY_WAIT_S = 5.0  # for the answer of a first request still in flight, before rendering it anew
+KEYED_COMMANDS = uuid.UUID("0b6f3c1e-8d47-4a52-9e0a-6c2f5d7b1a38")  # names keyed commands (uuid5)
 
 
 def correlation_id() -> str:
@@ -40,28 +49,58 @@ def etag(response: Response, version: int) -> Response:
 
 
 class CommandRunner:
-    def __init__(self, bus: MessageBus, responses: CommandResponses) -> None:
+    def __init__(self, bus: MessageBus, responses: CommandResponses, store: EventStore) -> None:
         self.bus = bus
         self.responses = responses
+        self.store = store
+
+    def new_id(self, role: str) -> str:
+        """The id of an entity (`role`: a product, say) the request creates without naming it:
+        for a request sent with an Idempotency-Key, the same on every retry of it, so that the
+        retry's command names the same entity (and stream) as the first request's."""
+        key = self._idempotency_key()
+        if key is None:
+            return str(uuid.uuid4())
+        return str(uuid.uuid5(KEYED_COMMANDS, f"{role}:{key}\n{self._fingerprint()}"))
 
     def run(self, command: Command, render: Callable[[CommandResult], Response]) -> Response:
         key = self._idempotency_key()
         fingerprint = self._fingerprint()
         if key and (stored := self.responses.get(key)):
             return self._replay(stored, fingerprint)
-        context = CommandContext(g.principal.user_id, correlation_id(), str(uuid.uuid4()), key)
+        name = str(uuid.uuid5(KEYED_COMMANDS, f"{key}\n{fingerprint}")) if key else str(uuid.uuid4())
+        context = CommandContext(g.principal.user_id, correlation_id(), name, key)
         try:
             result = self.bus.handle(command, context)
         except DuplicateCommand:
-            return self._replay(self._wait_for(key or ""), fingerprint)
+            return self._first_answer(key or "", command, name, render, fingerprint)
         except ConcurrencyError as error:
             if request.headers.get("If-Match") is not None:
                 raise Problem(412, "Precondition failed", str(error)) from None
             raise
-        response = render(result)
+        return self._stored(key, render(result), fingerprint)
+
+    def _stored(self, key: str | None, response: Response, fingerprint: str) -> Response:
         if key:
             self.responses.put(key, StoredResponse(fingerprint, response.status_code,
                                                    response.get_data(as_text=True), dict(response.headers)))
+        return response
+
+    def _first_answer(self, key: str, command: Command, name: str, render: Callable[[CommandResult], Response],
+                      fingerprint: str) -> Response:
+        """The answer to the request that carried the command out: the one it stored (waited
+        for a while, should it still be in flight), or else rendered anew from the events it
+        caused, and stored for the next retry. No such events: the key's command was another
+        request's."""
+        if stored := self._wait_for(key):
+            return self._replay(stored, fingerprint)
+        stream = stream_of(command)
+        caused = [event for event in self.store.load(stream) if event.causation_id == name]
+        if not caused:
+            raise _key_reused()
+        response = self._stored(key, render(CommandResult(stream, caused[-1].sequence_number, caused)),
+                                fingerprint)
+        response.headers["Idempotent-Replayed"] = "true"
         return response
 
     @staticmethod
@@ -79,18 +118,22 @@ class CommandRunner:
         digest.update(request.get_data())
         return digest.hexdigest()
 
-    def _wait_for(self, key: str) -> StoredResponse:
+    def _wait_for(self, key: str) -> StoredResponse | None:
         deadline = time.monotonic() + REPLAY_WAIT_S
         while time.monotonic() < deadline:
             if stored := self.responses.get(key):
                 return stored
             time.sleep(0.05)
-        raise Problem(409, "Request in progress", "a request with this Idempotency-Key is still being processed")
+        return None
 
     @staticmethod
     def _replay(stored: StoredResponse, fingerprint: str) -> Response:
         if stored.fingerprint != fingerprint:
-            raise Problem(422, "Idempotency-Key reused", "this key was used for a different request")
+            raise _key_reused()
         response = Response(stored.body, status=stored.status, headers=stored.headers)
         response.headers["Idempotent-Replayed"] = "true"
         return response
+
+
+def _key_reused() -> Problem:
+    return Problem(422, "Idempotency-Key reused", "this key was used for a different request")

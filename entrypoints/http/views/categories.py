@@ -66,7 +66,7 @@ def _unknown_parent(missing: MissingReference) -> Problem:
 @inject
 def create_category(body: dict[str, Any], runner: CommandRunner = Provide[Container.command_runner]) -> Response:
     """The slug defaults to one made from the name; slugs are unique."""
-    category_id = str(body["id"] or uuid.uuid4())
+    category_id = str(body["id"] or runner.new_id("category"))
     parent = str(body["parentId"]) if body["parentId"] else None
     command = commands.CreateCategory(category_id, body["name"], body["slug"], parent, body["description"])
     try:

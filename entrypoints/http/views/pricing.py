@@ -91,7 +91,7 @@ def get_price(query: dict[str, Any], product_id: uuid.UUID, temporal: TemporalQu
 def add_discount(body: dict[str, Any], product_id: uuid.UUID,
                  runner: CommandRunner = Provide[Container.command_runner]) -> Response:
     """Percentage (0 < value <= 100) or fixed (in `currency`); when several apply, the lowest price wins."""
-    discount_id = body["id"] or str(uuid.uuid4())
+    discount_id = body["id"] or runner.new_id("discount")
     command = commands.AddDiscount(str(product_id), discount_id, body["kind"], body["value"], body["currency"],
                                    body["validFrom"], body["validUntil"], expected_version())
     location = f"/api/v1/products/{product_id}/discounts/{discount_id}"

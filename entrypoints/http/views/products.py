@@ -67,7 +67,7 @@ def _rendered(status: int = 200) -> Any:
 @requires(CATALOG)
 @inject
 def create_product(body: dict[str, Any], runner: CommandRunner = Provide[Container.command_runner]) -> Response:
-    product_id = str(body["id"] or uuid.uuid4())
+    product_id = str(body["id"] or runner.new_id("product"))
     command = commands.CreateProduct(product_id, body["sku"], body["name"], body["description"], body["brand"],
                                      body["attributes"], tuple(str(c) for c in body["categoryIds"]))
     return runner.run(command, with_location(_rendered(201), f"/api/v1/products/{product_id}"))
