@@ -15,8 +15,11 @@ A = TypeVar("A", bound=Aggregate)
 
 
 class TemporalQueries:
-    def __init__(self, repository: AggregateRepository) -> None:
+    def __init__(self, repository: AggregateRepository, snapshot_every: int = 0) -> None:
+        """`snapshot_every`: a price history rebuilt from this many events or more past its
+        latest snapshot is snapshotted (no command changes it, so no commit does); 0: never."""
         self.repository = repository
+        self.snapshot_every = snapshot_every
 
     def state(self, cls: type[A], entity_id: str, version: int | None = None,
               as_of: datetime | None = None) -> A:
@@ -29,7 +32,8 @@ class TemporalQueries:
 
     def price(self, product_id: str, currency: str, at: datetime, known_at: datetime | None = None) -> PriceQuote:
         """The price in effect at `at`, as the catalog knew it at `known_at` (default: now)."""
-        history, _ = self.repository.load(PriceHistory, pricing_id(values.entity_id(product_id)), up_to_time=known_at)
+        history, _ = self.repository.load_keeping_snapshots(PriceHistory, pricing_id(values.entity_id(product_id)),
+                                                            self.snapshot_every, up_to_time=known_at)
         quote = history.quote(currency, at)
         if quote is None:
             raise NotFound(f"product {product_id} had no {currency} price at {at.isoformat()}")

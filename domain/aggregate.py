@@ -24,6 +24,9 @@ class Aggregate:
 
     AGGREGATE_TYPE: ClassVar[str] = ""
     SNAPSHOT_SCHEMA: ClassVar[int] = 1
+    # set where two classes fold the same stream (Pricing, PriceHistory): this one's snapshots
+    # are then kept under "<id>/<name>", apart from the other's
+    SNAPSHOT_NAME: ClassVar[str] = ""
     _appliers: ClassVar[dict[type[DomainEvent], Applier]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -183,8 +183,7 @@ class Pricing(Aggregate):
             "productId": self.product_id,
             "timeline": {currency: [[moment.isoformat(), order, str(amount)] for moment, order, amount in entries]
                          for currency, entries in self.timeline.items()},
-            "discounts": [[d.discount_id, d.kind, str(d.value), d.currency, _iso(d.valid_from), _iso(d.valid_until)]
-                          for d in self.discounts.values()],
+            "discounts": [_discount_row(discount) for discount in self.discounts.values()],
         }
 
     def _restore(self, state: dict[str, Any]) -> None:
@@ -192,15 +191,34 @@ class Pricing(Aggregate):
         self.timeline = {currency: [(datetime.fromisoformat(moment), order, Decimal(amount))
                                     for moment, order, amount in entries]
                          for currency, entries in state["timeline"].items()}
-        self.discounts = {row[0]: Discount(row[0], row[1], Decimal(row[2]), row[3], _moment(row[4]), _moment(row[5]))
-                          for row in state["discounts"]}
+        self.discounts = {row[0]: _discount_of(row) for row in state["discounts"]}
 
 
 class PriceHistory(Pricing):
-    """A Pricing that remembers every price it ever had: for "what was the price at T"."""
+    """A Pricing that remembers every price it ever had: for "what was the price at T".
+
+    Its snapshots hold every entry and every ended discount; they are kept apart from the
+    stream's Pricing snapshots (SNAPSHOT_NAME), which hold what still matters from now on."""
 
     KEEPS_HISTORY = True
-    SNAPSHOT_SCHEMA = 0  # never snapshotted: always rebuilt from the events
+    SNAPSHOT_NAME = "history"
+
+    def snapshot_state(self) -> dict[str, Any]:
+        return {**super().snapshot_state(),
+                "endedDiscounts": [_discount_row(discount) for discount in self.ended_discounts]}
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        super()._restore(state)
+        self.ended_discounts = [_discount_of(row) for row in state["endedDiscounts"]]
+
+
+def _discount_row(discount: Discount) -> list[Any]:
+    return [discount.discount_id, discount.kind, str(discount.value), discount.currency,
+            _iso(discount.valid_from), _iso(discount.valid_until)]
+
+
+def _discount_of(row: list[Any]) -> Discount:
+    return Discount(row[0], row[1], Decimal(row[2]), row[3], _moment(row[4]), _moment(row[5]))
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -106,7 +106,7 @@ class Container(containers.DeclarativeContainer):
     # bulk work (imports): no projection per command; the caller catches the projector up afterwards
     bulk_message_bus = providers.Singleton(MessageBus, uow_factory=unit_of_work.provider, handlers=HANDLERS,
                                            observers=providers.List(command_metrics))
-    temporal = providers.Singleton(TemporalQueries, repository)
+    temporal = providers.Singleton(TemporalQueries, repository, snapshot_every=config.snapshot_every)
 
     # entry points
     readiness = providers.Singleton(Readiness, event_store, read_models, providers.Selector(

@@ -58,8 +58,8 @@ class Catalog:
         self.snapshots = MemorySnapshotStore()
         self.repository = AggregateRepository(self.store, self.snapshots, EventMapper(ALL_EVENTS),
                                               AggregateCache(cached_aggregates))
-        self.temporal = TemporalQueries(self.repository)
         self.snapshot_every, self.unit_of_work_class = snapshot_every, unit_of_work
+        self.temporal = TemporalQueries(self.repository, snapshot_every)
         self.last_unit_of_work: UnitOfWork | None = None
         self.bus = MessageBus(self._unit_of_work, HANDLERS)
 

@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 
 from application.errors import NotFound
+from application.repository import snapshot_id
 from domain.commands import AddDiscount, RemoveDiscount, SetPrice, UpdateProductDetails
-from domain.pricing import pricing_id
+from domain.pricing import PriceHistory, Pricing, pricing_id
 from domain.product import Product
-from tests.unit.catalog import Catalog
+from tests.unit.catalog import BOOT, SHOES, Catalog
 from tests.unit.given import DAY, HOUR, NOW, PRODUCT_ID
 
 
@@ -151,3 +152,55 @@ def test_a_discount_added_after_the_clock_stepped_back_starts_when_it_is_recorde
     [added] = boot.handle(AddDiscount(PRODUCT_ID, "half", "percentage", "50")).events
 
     assert (added.timestamp, added.data["validFrom"]) == (NOW + HOUR, "2024-05-01T13:00:00.000Z")
+
+
+def price_story(catalog: Catalog) -> None:
+    """A day by day story of prices and discounts, some scheduled, one removed."""
+    catalog.handle(SHOES, BOOT, SetPrice(PRODUCT_ID, "20.00", "EUR"))
+    for day in range(1, 6):
+        catalog.clock.advance(days=1)
+        catalog.handle(SetPrice(PRODUCT_ID, f"{20 + day}.00", "EUR"),
+                       SetPrice(PRODUCT_ID, f"{40 + day}.00", "EUR", effective_from=NOW + (day + 3) * DAY))
+        if day == 2:
+            catalog.handle(AddDiscount(PRODUCT_ID, "tenth", "percentage", "10"))
+        if day == 4:
+            catalog.handle(RemoveDiscount(PRODUCT_ID, "tenth"))
+
+
+def price_answers(catalog: Catalog) -> list[tuple[Decimal, Decimal]]:
+    """The quote at every half day, as known at every half day (where there was a price)."""
+    moments = [NOW + n * DAY / 2 for n in range(20)]
+    return [(quote.base, quote.effective) for known_at in moments for at in moments
+            if at >= NOW and known_at >= NOW
+            for quote in [catalog.temporal.price(PRODUCT_ID, "EUR", at, known_at)]]
+
+
+def test_a_price_history_rebuilt_from_many_events_is_snapshotted_apart_from_the_pricings():
+    catalog = Catalog(snapshot_every=4)
+    price_story(catalog)
+    stream = pricing_id(PRODUCT_ID)
+    version = len(catalog.stream(stream))
+
+    catalog.temporal.price(PRODUCT_ID, "EUR", NOW + DAY)
+
+    history = catalog.snapshots.latest(snapshot_id(PriceHistory, stream), PriceHistory.SNAPSHOT_SCHEMA)
+    assert history is not None and history.version == version and len(history.state["timeline"]["EUR"]) == 11
+    assert [row[0] for row in history.state["endedDiscounts"]] == ["tenth"]
+    pricing = catalog.snapshots.latest(stream, Pricing.SNAPSHOT_SCHEMA)
+    assert pricing is not None and "endedDiscounts" not in pricing.state  # the commits' own, left as they were
+
+
+def test_price_questions_answered_from_history_snapshots_are_answered_as_from_the_events():
+    """Snapshots at every few events, each taken by a question (as known at some moment) and
+    used by later ones: the answers are those of a catalog that never snapshots."""
+    replayed, snapshotted = Catalog(snapshot_every=0), Catalog(snapshot_every=2)
+    for catalog in (replayed, snapshotted):
+        price_story(catalog)
+
+    expected = price_answers(replayed)
+
+    assert price_answers(snapshotted) == expected  # takes the snapshots as it goes
+    assert price_answers(snapshotted) == expected  # answers from them
+    stream = snapshot_id(PriceHistory, pricing_id(PRODUCT_ID))
+    assert snapshotted.snapshots.latest(stream, PriceHistory.SNAPSHOT_SCHEMA) is not None
+    assert replayed.snapshots.latest(stream, PriceHistory.SNAPSHOT_SCHEMA) is None
