@@ -32,12 +32,18 @@ class TemporalQueries:
 
     def price(self, product_id: str, currency: str, at: datetime, known_at: datetime | None = None) -> PriceQuote:
         """The price in effect at `at`, as the catalog knew it at `known_at` (default: now)."""
+        return self.quoted(product_id, currency, at, known_at)[0]
+
+    def quoted(self, product_id: str, currency: str, at: datetime,
+               known_at: datetime | None = None) -> tuple[PriceQuote, int]:
+        """As `price`, with the version of the product's prices the answer stands on: the last
+        change recorded by `known_at`."""
         history, _ = self.repository.load_keeping_snapshots(PriceHistory, pricing_id(values.entity_id(product_id)),
                                                             self.snapshot_every, up_to_time=known_at)
         quote = history.quote(currency, at)
         if quote is None:
             raise NotFound(f"product {product_id} had no {currency} price at {at.isoformat()}")
-        return quote
+        return quote, history.version
 
     def history(self, entity_id: str, of: type[Aggregate] | None = None) -> list[StoredEvent]:
         """Every event of the entity's stream, oldest first: the audit trail; with `of`, only when

@@ -133,11 +133,11 @@ def pricing_view(pricing: Pricing, product_id: str, now: Any) -> dict[str, Any]:
             "discounts": [discount_view(d) for d in pricing.discounts.values()]}
 
 
-def quote_view(product_id: str, quote: PriceQuote, at: Any, as_of: Any) -> dict[str, Any]:
+def quote_view(product_id: str, quote: PriceQuote, at: Any, as_of: Any, version: int) -> dict[str, Any]:
     return {"productId": product_id, "currency": quote.currency, "at": format_timestamp(at),
             "asOf": format_timestamp(as_of) if as_of else None, "base": str(quote.base),
             "effective": str(quote.effective),
-            "discount": discount_view(quote.discount) if quote.discount else None}
+            "discount": discount_view(quote.discount) if quote.discount else None, "version": version}
 
 
 def history_view(entity_id: str, events: list[StoredEvent]) -> dict[str, Any]:

@@ -184,8 +184,12 @@ def test_the_price_at_a_moment_is_answered_as_the_catalog_knew_it_then(admin: Cl
     assert price(at=at, asOf=known_then) == "120.00"
     assert price(at=at) == "130.00"
     assert price(at=iso(effective - timedelta(hours=1)), asOf=known_then) == "100.00"
-    quote = ok(admin.get(f"/products/{product['id']}/price", params={"currency": "EUR", "at": at, "asOf": known_then}))
+    then = admin.get(f"/products/{product['id']}/price", params={"currency": "EUR", "at": at, "asOf": known_then})
+    quote = ok(then)
     assert (quote["at"], quote["asOf"], quote["effective"]) == (at, known_then, "120.00")
+    now = admin.get(f"/products/{product['id']}/price", params={"currency": "EUR", "at": at})
+    assert (quote["version"], then.headers["ETag"]) == (2, '"2"')  # the change known then: the prices' second
+    assert (ok(now)["version"], now.headers["ETag"]) == (3, '"3"')
 
 
 def test_the_category_tree_counts_products_refuses_cycles_and_keeps_non_empty_categories(admin: Client):

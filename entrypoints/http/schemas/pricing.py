@@ -46,6 +46,7 @@ class PriceQuoteSchema(StrictSchema):
     base = fields.String()
     effective = fields.String()
     discount = fields.Nested(DiscountViewSchema, allow_none=True)
+    version = fields.Integer(metadata={"description": "the version of the product's prices the answer stands on"})
 
 
 class ScheduledPriceSchema(StrictSchema):

@@ -75,11 +75,12 @@ def set_price(body: dict[str, Any], product_id: uuid.UUID,
 @inject
 def get_price(query: dict[str, Any], product_id: uuid.UUID, temporal: TemporalQueries = Provide[Container.temporal],
               clock: Clock = Provide[Container.clock]) -> Response:
-    """The price in effect `at` (default now), as the catalog knew it `asOf` (default now)."""
+    """The price in effect `at` (default now), as the catalog knew it `asOf` (default now);
+    `version` (and the ETag) is the version of the product's prices the answer stands on."""
     currency = currency_code(query["currency"])
     at, as_of = query.get("at") or clock.now(), query.get("asOf")
-    quote = temporal.price(str(product_id), currency, at, as_of)
-    return json_response(quote_view(str(product_id), quote, at, as_of))
+    quote, version = temporal.quoted(str(product_id), currency, at, as_of)
+    return json_response(quote_view(str(product_id), quote, at, as_of, version), version=version)
 
 
 @blp.route("/<uuid:product_id>/discounts", methods=["POST"])
