@@ -1,4 +1,5 @@
-"""Answers to idempotent commands, kept in an SQL table beside the read models."""
+"""Answers to idempotent commands, kept in an SQL table beside the read models; the database's
+failures are the port's StoreUnavailable (503), as the read models' are."""
 
 from datetime import UTC, datetime
 
@@ -6,6 +7,7 @@ import orjson
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, Text, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from adapters.read_models.engine import translated_errors
 from application.ports import CommandResponses, StoredResponse
 
 
@@ -27,7 +29,7 @@ class SqlCommandResponses(CommandResponses):
         self.metadata.create_all(self.engine)
 
     def get(self, key: str) -> StoredResponse | None:
-        with self.engine.connect() as connection:
+        with translated_errors(), self.engine.connect() as connection:
             row = connection.execute(select(self.table).where(self.table.c.key == key)).first()
         if row is None:
             return None
@@ -36,8 +38,9 @@ class SqlCommandResponses(CommandResponses):
     def put(self, key: str, response: StoredResponse) -> None:
         row = {"key": key, "fingerprint": response.fingerprint, "status": response.status, "body": response.body,
                "headers": orjson.dumps(response.headers).decode(), "created_at": datetime.now(UTC)}
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(insert(self.table).values(**row))
-        except IntegrityError:
-            pass  # a concurrent retry stored the same answer first
+        with translated_errors():
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(insert(self.table).values(**row))
+            except IntegrityError:
+                pass  # a concurrent retry stored the same answer first

@@ -33,19 +33,30 @@ class Server:
     def __init__(self, base: str, data_dir: Path, postgres_url: str | None) -> None:
         self.base, self.data_dir, self.postgres_url = base, data_dir, postgres_url
 
+    def dropping_answers(self) -> AbstractContextManager[None]:
+        if self.postgres_url is None:
+            return self._altered(SQLITE_REFUSAL, "DROP TRIGGER drop_answers")
+        return self._altered(POSTGRES_REFUSAL, "DROP TRIGGER drop_answers ON command_responses; "
+                                               "DROP FUNCTION drop_answers()")
+
+    def without_answers(self) -> AbstractContextManager[None]:
+        """The store of answers gone: its table renamed away, then back."""
+        return self._altered("ALTER TABLE command_responses RENAME TO hidden_responses",
+                             "ALTER TABLE hidden_responses RENAME TO command_responses")
+
     @contextmanager
-    def dropping_answers(self) -> Iterator[None]:
+    def _altered(self, change: str, undo: str) -> Iterator[None]:
         if self.postgres_url is None:
             with sqlite3.connect(self.data_dir / "read_models.db", isolation_level=None) as database:
-                database.execute(SQLITE_REFUSAL)
+                database.execute(change)
                 yield
-                database.execute("DROP TRIGGER drop_answers")
+                database.execute(undo)
             return
         url = self.postgres_url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(url, autocommit=True) as database:
-            database.execute(POSTGRES_REFUSAL)
+            database.execute(change)
             yield
-            database.execute("DROP TRIGGER drop_answers ON command_responses; DROP FUNCTION drop_answers()")
+            database.execute(undo)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "dynamodb", "postgresql"])
@@ -99,3 +110,14 @@ def test_a_key_whose_answer_was_lost_is_still_refused_for_a_different_request(se
     other = unique("two")
     problem(admin.post("/products", {"sku": other, "name": "Two"}, headers=key), 422)
     assert ok(admin.get(f"/products?q={other}"))["items"] == []
+
+
+def test_keyed_commands_are_refused_with_503_while_the_store_of_answers_is_down_and_change_nothing(server: Server):
+    admin, key, sku = Client(server.base, "lost-answers"), {"Idempotency-Key": unique("key")}, unique("sku")
+    with server.without_answers():
+        problem(admin.post("/products", {"sku": sku, "name": "Boot"}, headers=key), 503)
+    assert ok(admin.get(f"/products?q={sku}"))["items"] == []
+
+    created = admin.post("/products", {"sku": sku, "name": "Boot"}, headers=key)
+
+    assert ok(created, 201)["sku"] == sku.upper() and "Idempotent-Replayed" not in created.headers
