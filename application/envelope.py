@@ -52,7 +52,9 @@ def parse_timestamp(text: str) -> datetime:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """An aggregate's state after `version` events; `timestamp` is that event's time."""
+    """An aggregate's state after `version` events; `timestamp` is that event's time.
+    `entity_id` is the stream's, or "<stream>/<name>" for a class that keeps its snapshots of
+    the stream apart (see Aggregate.SNAPSHOT_NAME)."""
 
     entity_id: str
     aggregate_type: str

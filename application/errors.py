@@ -27,7 +27,8 @@ class UniquenessViolation(ApplicationError):
 
 
 class DuplicateCommand(ApplicationError):
-    """A command with this idempotency key was already carried out (by command `owner`)."""
+    """A command with this idempotency key was already carried out; `owner` holds the key (the
+    first event of the commit that claimed it)."""
 
     def __init__(self, key: str, owner: str | None) -> None:
         super().__init__(f"{key} was already carried out")

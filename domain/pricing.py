@@ -202,6 +202,7 @@ class PriceHistory(Pricing):
 
     KEEPS_HISTORY = True
     SNAPSHOT_NAME = "history"
+    SNAPSHOT_SCHEMA = 1  # its own shape (Pricing's and endedDiscounts), numbered apart from Pricing's
 
     def snapshot_state(self) -> dict[str, Any]:
         return {**super().snapshot_state(),

@@ -3,8 +3,10 @@
 A command sent with an Idempotency-Key is named after the key and the request: its events carry
 that name as their causation id, and the key is claimed in the same atomic write. A retry finds
 the key taken and the first answer stored, or, should the first request not have lived to store
-it (the process died, or the store of answers failed, after the events were committed), renders
-it again from the events of that name: either way it adds no event.
+it (the process died, or the store of answers failed, after the events were committed), finds
+the events of that name and renders the answer from them, as the first request would have: the
+entity as it stands now (as a first answer shows it once later writes got in first). Either way
+it adds no event.
 """
 
 import hashlib

@@ -14,6 +14,7 @@ from application.errors import (
     NotFound,
     UniquenessViolation,
 )
+from application.handlers import HANDLERS, STREAMS, stream_of
 from application.unit_of_work import UnitOfWork
 from domain.category import Category, category_key
 from domain.commands import (
@@ -383,3 +384,13 @@ def test_an_active_product_is_imported_only_with_a_category_and_a_price(boot):
         boot.handle(legacy_boot(prices=()))
     with pytest.raises(RuleViolation, match="an active product needs at least one category"):
         boot.handle(replace(legacy_boot(), category_ids=()))
+
+
+# the stream a command appends to
+
+
+def test_every_command_names_the_stream_it_appends_to(boot):
+    assert set(STREAMS) == set(HANDLERS)
+    for command in (UpdateProductDetails(PRODUCT_ID, name="Renamed"), SetPrice(PRODUCT_ID, "9.99", "EUR"),
+                    RenameCategory(CATEGORY_ID, "Footwear")):
+        assert stream_of(command) == boot.handle(command).entity_id
