@@ -51,9 +51,9 @@ class AggregateRepository:
         if every > 0 and replayed >= every and last_timestamp is not None:
             try:
                 self.snapshot(aggregate, last_timestamp)
-            except ApplicationError:
-                log.warning("snapshot of %s at version %s failed; loads replay the stream instead",
-                            snapshot_id(cls, entity_id), aggregate.version, exc_info=True)
+            except ApplicationError as error:  # a read asked for it: a line, not a traceback per read
+                log.warning("snapshot of %s at version %s failed (%s); loads replay the stream instead",
+                            snapshot_id(cls, entity_id), aggregate.version, error)
         return aggregate, last_timestamp
 
     def _rebuilt(self, cls: type[A], entity_id: str, up_to_version: int | None,

@@ -5,7 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from application.errors import NotFound
+from adapters.memory.snapshot_store import MemorySnapshotStore
+from application.envelope import Snapshot
+from application.errors import AppendRefused, NotFound
 from application.repository import snapshot_id
 from domain.commands import AddDiscount, RemoveDiscount, SetPrice, UpdateProductDetails
 from domain.pricing import PriceHistory, Pricing, pricing_id
@@ -204,3 +206,18 @@ def test_price_questions_answered_from_history_snapshots_are_answered_as_from_th
     stream = snapshot_id(PriceHistory, pricing_id(PRODUCT_ID))
     assert snapshotted.snapshots.latest(stream, PriceHistory.SNAPSHOT_SCHEMA) is not None
     assert replayed.snapshots.latest(stream, PriceHistory.SNAPSHOT_SCHEMA) is None
+
+
+class RefusingSnapshots(MemorySnapshotStore):
+    def save(self, snapshot: Snapshot) -> None:
+        raise AppendRefused("too big to keep")
+
+
+def test_a_price_history_snapshot_that_cannot_be_kept_leaves_the_answer_as_it_is(caplog):
+    catalog = Catalog(snapshot_every=2)
+    price_story(catalog)
+    expected = price_answers(catalog)
+    catalog.repository.snapshots = RefusingSnapshots()
+
+    assert price_answers(catalog) == expected
+    assert "too big to keep" in caplog.text
