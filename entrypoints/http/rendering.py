@@ -87,7 +87,8 @@ def _as_text(value: Any) -> str:
 
 
 def no_content(result: CommandResult) -> Response:
-    return Response(status=204)
+    """A 204 still names, in its ETag, the version the command left the entity at."""
+    return etag(Response(status=204), result.version)
 
 
 Render = Callable[[CommandResult], Response]
@@ -140,5 +141,9 @@ def quote_view(product_id: str, quote: PriceQuote, at: Any, as_of: Any, version:
             "discount": discount_view(quote.discount) if quote.discount else None, "version": version}
 
 
-def history_view(entity_id: str, events: list[StoredEvent]) -> dict[str, Any]:
-    return {"entityId": entity_id, "items": [event.envelope() for event in events]}
+def history_response(entity_id: str, events: list[StoredEvent]) -> Response:
+    """The audit trail; its `version` (and ETag) is the entity's own: its stream's last event
+    (a product's history lists its prices' events too)."""
+    version = max(event.sequence_number for event in events if event.entity_id == entity_id)
+    return json_response({"entityId": entity_id, "version": version,
+                          "items": [event.envelope() for event in events]}, version=version)

@@ -119,12 +119,15 @@ def test_a_product_is_edited_moved_between_categories_and_retired(admin: Client)
     assert ok(admin.post(f"{path}/deactivate"))["status"] == "inactive"
     assert ok(admin.post(f"{path}/discontinue"))["status"] == "discontinued"
     problem(admin.patch(path, {"name": "Too late"}), 409)
-    assert admin.delete(path).status_code == 204
+    deleted = admin.delete(path)
+    assert deleted.status_code == 204
     problem(admin.get(path), 404)
     assert list_all(admin, f"category={second['id']}") == []
     assert ok(admin.get(f"/categories/{second['id']}"))["productCount"] == 0
-    assert event_types(ok(admin.get(f"{path}/history")))[-4:] == [
+    history = ok(admin.get(f"{path}/history"))
+    assert event_types(history)[-4:] == [
         "ProductActivated", "ProductDeactivated", "ProductDiscontinued", "ProductDeleted"]
+    assert deleted.headers["ETag"] == f'"{history["version"]}"' == f'"{history["items"][-1]["sequenceNumber"]}"'
 
 
 def test_the_history_tells_who_changed_what_when_and_in_which_request(server: str):
@@ -136,8 +139,10 @@ def test_the_history_tells_who_changed_what_when_and_in_which_request(server: st
     ok(client.put(f"/products/{product['id']}/price", {"amount": "25.00", "currency": "EUR"},
                   headers={"X-Correlation-ID": "corr-price"}))
 
-    history = ok(client.get(f"/products/{product['id']}/history"))
+    answer = client.get(f"/products/{product['id']}/history")
+    history = ok(answer)
     assert history["entityId"] == product["id"]
+    assert (history["version"], answer.headers["ETag"]) == (2, '"2"')  # the product's own: its prices have theirs
     assert event_types(history) == ["ProductCreated", "ProductDetailsUpdated", "PriceSet"]
     assert [item["correlationId"] for item in history["items"]] == ["corr-create", "corr-edit", "corr-price"]
     assert {item["userId"] for item in history["items"]} == {user}
@@ -207,6 +212,8 @@ def test_the_category_tree_counts_products_refuses_cycles_and_keeps_non_empty_ca
     assert (ok(revised)["name"], revised.json()["slug"], revised.headers["ETag"]) == ("Kids", slug, '"3"')
     moved = ok(admin.post(f"/categories/{child['id']}/move", {"parentId": other_root["id"]}))
     assert (moved["parentId"], moved["version"], moved["productCount"]) == (other_root["id"], 4, 1)
+    history = admin.get(f"/categories/{child['id']}/history")
+    assert (ok(history)["version"], history.headers["ETag"], len(history.json()["items"])) == (4, '"4"', 4)
     tree = ok(admin.get("/categories"))["items"]
     assert node(tree, parent["id"])["children"] == []
     assert [category["id"] for category in node(tree, other_root["id"])["children"]] == [child["id"]]

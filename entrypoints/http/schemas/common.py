@@ -68,6 +68,7 @@ class EventSchema(Schema):
 
 class HistorySchema(Schema):
     entityId = fields.String()
+    version = fields.Integer(metadata={"description": "the entity's version: its own stream's last event"})
     items = fields.List(fields.Nested(EventSchema))
 
 

@@ -22,7 +22,7 @@ from entrypoints.http.rendering import (
     IDEMPOTENCY_KEY,
     command_on_an_entity,
     errors,
-    history_view,
+    history_response,
     json_response,
     no_content,
     request_headers,
@@ -138,4 +138,4 @@ def delete_category(category_id: uuid.UUID, runner: CommandRunner = Provide[Cont
 @requires(READ)
 @inject
 def category_history(category_id: uuid.UUID, temporal: TemporalQueries = Provide[Container.temporal]) -> Response:
-    return json_response(history_view(str(category_id), temporal.history(str(category_id), Category)))
+    return history_response(str(category_id), temporal.history(str(category_id), Category))

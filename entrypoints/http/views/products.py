@@ -26,7 +26,7 @@ from entrypoints.http.rendering import (
     IDEMPOTENCY_KEY,
     command_on_an_entity,
     errors,
-    history_view,
+    history_response,
     json_response,
     no_content,
     product_state,
@@ -207,7 +207,7 @@ def product_history(product_id: uuid.UUID, temporal: TemporalQueries = Provide[C
     events = temporal.history(str(product_id), Product)
     prices = temporal.repository.history(pricing_id(str(product_id)))
     merged = sorted(events + prices, key=lambda e: (e.timestamp, e.aggregate_type != "product", e.sequence_number))
-    return json_response(history_view(str(product_id), merged))
+    return history_response(str(product_id), merged)
 
 
 def _decimal(text: str | None) -> Decimal | None:
