@@ -67,7 +67,7 @@ class CommandRunner:
 
     def run(self, command: Command, render: Callable[[CommandResult], Response]) -> Response:
         key = self._idempotency_key()
-        fingerprint = self._fingerprint()
+        fingerprint = self._fingerprint() if key else ""  # only a keyed request is compared with its retries
         if key and (stored := self.responses.get(key)):
             return self._replay(stored, fingerprint)
         name = str(uuid.uuid5(KEYED_COMMANDS, f"{key}\n{fingerprint}")) if key else str(uuid.uuid4())

@@ -5,7 +5,8 @@ gets the first request's answer, rendered again from the events, and adds no eve
 The store of answers is made to drop answers by a trigger on its table in the read-model
 database (SQLite or PostgreSQL), which fails each insert as a duplicate key would; the server
 goes on as if another retry had stored the answer first. Each retry then waits out the time a
-first request still in flight is given to store its answer (5 s).
+first request still in flight is given to store its answer (5 s). Renamed away, the table makes
+the store of answers fail outright.
 """
 
 import sqlite3
@@ -46,17 +47,25 @@ class Server:
 
     @contextmanager
     def _altered(self, change: str, undo: str) -> Iterator[None]:
-        if self.postgres_url is None:
-            with sqlite3.connect(self.data_dir / "read_models.db", isolation_level=None) as database:
-                database.execute(change)
-                yield
-                database.execute(undo)
-            return
-        url = self.postgres_url.replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(url, autocommit=True) as database:
-            database.execute(change)
+        """The read-model database changed for the block, and undone whatever the block met:
+        the tests of a module share the server."""
+        self._run(change)
+        try:
             yield
-            database.execute(undo)
+        finally:
+            self._run(undo)
+
+    def _run(self, statements: str) -> None:
+        if self.postgres_url is None:
+            database = sqlite3.connect(self.data_dir / "read_models.db", isolation_level=None)
+            try:
+                database.execute(statements)
+            finally:
+                database.close()
+            return
+        with psycopg.connect(self.postgres_url.replace("postgresql+psycopg://", "postgresql://"),
+                             autocommit=True) as connection:
+            connection.execute(statements)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "dynamodb", "postgresql"])
