@@ -30,6 +30,11 @@ CREATE TRIGGER drop_answers BEFORE INSERT ON command_responses FOR EACH ROW EXEC
 """
 
 
+# the stores' part (finding the first request's events, storing the answer again) is the same
+# for every command: the create runs on every set-up, the other retries once (each waits 5 s)
+ON_SQLITE_ONLY = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+
+
 class Server:
     def __init__(self, base: str, data_dir: Path, postgres_url: str | None) -> None:
         self.base, self.data_dir, self.postgres_url = base, data_dir, postgres_url
@@ -96,6 +101,7 @@ def test_a_retried_create_whose_answer_was_lost_gets_it_and_creates_nothing_more
     assert ok(again, 201)["id"] == created["id"] and again.headers["Idempotent-Replayed"] == "true"
 
 
+@ON_SQLITE_ONLY
 def test_a_retried_price_change_whose_answer_was_lost_is_not_made_again_after_a_later_one(server: Server):
     admin, key = Client(server.base, "lost-answers"), {"Idempotency-Key": unique("key")}
     product = create_product(admin, "Priced", price="1.00")
@@ -112,6 +118,7 @@ def test_a_retried_price_change_whose_answer_was_lost_is_not_made_again_after_a_
     assert [item["eventData"]["amount"] for item in prices] == ["1.00", "2.50", "3.00"]
 
 
+@ON_SQLITE_ONLY
 def test_a_key_whose_answer_was_lost_is_still_refused_for_a_different_request(server: Server):
     admin, key = Client(server.base, "lost-answers"), {"Idempotency-Key": unique("key")}
     with server.dropping_answers():
