@@ -1,6 +1,7 @@
 """The ports: what the application needs from the outside world, as small ABCs."""
 
 import abc
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -108,6 +109,14 @@ class CommandResponses(abc.ABC):
     @abc.abstractmethod
     def put(self, key: str, response: StoredResponse) -> None:
         """Stores the answer; the first one stored for a key wins."""
+
+    def awaited(self, key: str, seconds: float, poll_s: float = 0.05) -> StoredResponse | None:
+        """The stored answer for the key, waiting up to `seconds` for one a first request still
+        in flight may be about to store; None if none came."""
+        deadline = time.monotonic() + seconds
+        while (stored := self.get(key)) is None and time.monotonic() < deadline:
+            time.sleep(poll_s)
+        return stored
 
 
 class Clock(abc.ABC):

@@ -7,20 +7,19 @@ and from If-Match (`expectedVersion`) is part of the payload here. Ids a client 
 the same command names the same entity.
 """
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from application.command_names import derived_id
 from domain import commands
 from entrypoints.http.schemas.categories import CategoryCreateSchema, CategoryMoveSchema, CategoryPatchSchema
 from entrypoints.http.schemas.common import StrictSchema
 from entrypoints.http.schemas.pricing import DiscountCreateSchema, SetPriceSchema
 from entrypoints.http.schemas.products import ProductCreateSchema, ProductPatchSchema
 
-COMMAND_IDS = uuid.UUID("5d0f8a53-3f4e-4c3b-9b8e-2f7c1d6a9e41")
 Payload = dict[str, Any]
 
 
@@ -71,11 +70,6 @@ class _AddDiscount(DiscountCreateSchema, _OfProduct):
 
 class _RemoveDiscount(_OfProduct):
     discountId = fields.String(required=True, validate=validate.Length(1, 64))
-
-
-def derived_id(command_id: str, role: str) -> str:
-    """The id of an entity the command creates without naming it: the same for every retry."""
-    return str(uuid.uuid5(COMMAND_IDS, f"{role}:{command_id}"))
 
 
 def _text(value: Any) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from marshmallow import ValidationError
 
+from application.command_names import caused_by
 from application.errors import ConcurrencyError, DuplicateCommand, StoreUnavailable
 from application.handlers import stream_of
 from application.messagebus import MessageBus
@@ -157,19 +158,13 @@ class CommandProcessor:
     def _first_outcome(self, parsed: _Parsed) -> Outcome:
         """The reply to the delivery that carried the command out: stored by it (wait a little if
         it is still in flight), or else rebuilt from the event it appended."""
-        deadline = time.monotonic() + self.duplicate_wait_s
-        while True:
-            stored = self.responses.get(parsed.key)
-            if stored is not None:
-                return self._replayed(stored, parsed)
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(0.05)
-        stream = stream_of(parsed.command)
-        caused = [event for event in self.store.load(stream) if event.causation_id == parsed.command_id]
+        if (stored := self.responses.awaited(parsed.key, self.duplicate_wait_s)) is not None:
+            return self._replayed(stored, parsed)
+        caused = caused_by(self.store, parsed.command, parsed.command_id)
         if not caused:
             return Retry(f"command {parsed.command_id} was carried out but its events are not visible yet")
-        return self._stored(parsed, reply_body(ACCEPTED, parsed.command_id, stream, caused[-1].sequence_number))
+        return self._stored(parsed, reply_body(ACCEPTED, parsed.command_id, caused[-1].entity_id,
+                                               caused[-1].sequence_number))
 
 
 def _fingerprint(command_type: str, payload: Any) -> str:

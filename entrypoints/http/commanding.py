@@ -10,14 +10,13 @@ it adds no event.
 """
 
 import hashlib
-import time
 import uuid
 from collections.abc import Callable
 
 from flask import Response, g, request
 
+from application.command_names import caused_by, derived_id
 from application.errors import ConcurrencyError, DuplicateCommand
-from application.handlers import stream_of
 from application.messagebus import CommandResult, MessageBus
 from application.ports import CommandResponses, EventStore, StoredResponse
 from application.unit_of_work import CommandContext
@@ -61,16 +60,14 @@ class CommandRunner:
         for a request sent with an Idempotency-Key, the same on every retry of it, so that the
         retry's command names the same entity (and stream) as the first request's."""
         key = self._idempotency_key()
-        if key is None:
-            return str(uuid.uuid4())
-        return str(uuid.uuid5(KEYED_COMMANDS, f"{role}:{key}\n{self._fingerprint()}"))
+        return derived_id(_command_name(key, self._fingerprint()), role) if key else str(uuid.uuid4())
 
     def run(self, command: Command, render: Callable[[CommandResult], Response]) -> Response:
         key = self._idempotency_key()
         fingerprint = self._fingerprint() if key else ""  # only a keyed request is compared with its retries
         if key and (stored := self.responses.get(key)):
             return self._replay(stored, fingerprint)
-        name = str(uuid.uuid5(KEYED_COMMANDS, f"{key}\n{fingerprint}")) if key else str(uuid.uuid4())
+        name = _command_name(key, fingerprint) if key else str(uuid.uuid4())
         context = CommandContext(g.principal.user_id, correlation_id(), name, key)
         try:
             result = self.bus.handle(command, context)
@@ -94,13 +91,12 @@ class CommandRunner:
         for a while, should it still be in flight), or else rendered anew from the events it
         caused, and stored for the next retry. No such events: the key's command was another
         request's."""
-        if stored := self._wait_for(key):
+        if stored := self.responses.awaited(key, REPLAY_WAIT_S):
             return self._replay(stored, fingerprint)
-        stream = stream_of(command)
-        caused = [event for event in self.store.load(stream) if event.causation_id == name]
+        caused = caused_by(self.store, command, name)
         if not caused:
             raise _key_reused()
-        response = self._stored(key, render(CommandResult(stream, caused[-1].sequence_number, caused)),
+        response = self._stored(key, render(CommandResult(caused[-1].entity_id, caused[-1].sequence_number, caused)),
                                 fingerprint)
         response.headers["Idempotent-Replayed"] = "true"
         return response
@@ -120,14 +116,6 @@ class CommandRunner:
         digest.update(request.get_data())
         return digest.hexdigest()
 
-    def _wait_for(self, key: str) -> StoredResponse | None:
-        deadline = time.monotonic() + REPLAY_WAIT_S
-        while time.monotonic() < deadline:
-            if stored := self.responses.get(key):
-                return stored
-            time.sleep(0.05)
-        return None
-
     @staticmethod
     def _replay(stored: StoredResponse, fingerprint: str) -> Response:
         if stored.fingerprint != fingerprint:
@@ -135,6 +123,11 @@ class CommandRunner:
         response = Response(stored.body, status=stored.status, headers=stored.headers)
         response.headers["Idempotent-Replayed"] = "true"
         return response
+
+
+def _command_name(key: str, fingerprint: str) -> str:
+    """A keyed command's name: the same for every retry of the same request."""
+    return str(uuid.uuid5(KEYED_COMMANDS, f"{key}\n{fingerprint}"))
 
 
 def _key_reused() -> Problem:
