@@ -9,21 +9,25 @@ over HTTP behind a server that takes a lock per request (`python -m tests.dynamo
 Concurrent writers still interleave their requests freely — what the contract's concurrency
 tests exercise — they just cannot interleave inside moto.
 
-Why `faster_moto`. Three of moto's costs grow with the tables and made the contract's
-1,600-append concurrency test take minutes: every TransactWriteItems deep-copies every table it
-touches (to put them back if cancelled); every Query sorts the whole table before keeping the
-partition asked for; and every Query recomputes the size of each item of the partition,
-attribute by attribute. `faster_moto` (1) makes a cancelled transaction restore only the items
-it touched — equivalent while requests are serialised; (2) hands a table Query only the
-partition it then filters down to anyway; (3) remembers an item's size for as long as its
-attribute names, types and (immutable string) values are the ones it was computed from. moto
-still evaluates every condition, key and expression itself. `MOTO_AS_IS=1` turns all three off:
-every other DynamoDB test passes that way too, in about a minute; the two 1,600-append tests
-then take many minutes and gigabytes of memory.
+Why `faster_moto`. Some of moto's costs grow with the tables and the answers, and made the
+contract's 1,600-append concurrency test take minutes: every TransactWriteItems deep-copies every
+table it touches (to put them back if cancelled); every Query sorts the whole table before
+keeping the partition asked for, then reckons the size of every item of the partition, attribute
+by attribute, even those its key condition then drops; and every answer is serialised by walking
+the operation's output shape attribute by attribute. `faster_moto` (1) makes a cancelled
+transaction restore only the items it touched — equivalent while requests are serialised;
+(2) hands a table Query only the items of its partition that meet its key condition, which moto
+then checks again; (3) remembers an item's size for as long as its attribute names, types and
+(immutable string) values are the ones it was computed from; (4) sends an item-bearing answer
+out as the JSON it already is. moto still evaluates every condition, key and expression itself,
+and tests/contract/test_dynamodb_emulator.py shows it answers every request as before.
+`MOTO_AS_IS=1` turns all of it off: every other DynamoDB test passes that way too, in a few
+minutes; the 1,600-append test then takes many minutes and gigabytes of memory.
 """
 
 import argparse
 import copy
+import json
 import logging
 import os
 import socket
@@ -78,12 +82,15 @@ def faster_moto() -> Iterator[None]:
     import moto.dynamodb.models as models
     from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoResult
 
     transact, query, size = models.DynamoDBBackend.transact_write_items, Table.query, Item.size
+    serialise = DynamoResult.execute_result
     models.DynamoDBBackend.transact_write_items = _with_item_rollback(transact)  # type: ignore[method-assign]
     models.copy = _TablesByReference  # type: ignore[assignment]
     Table.query = _one_partition(query)  # type: ignore[method-assign]
     Item.size = _remembered(size)  # type: ignore[method-assign]
+    DynamoResult.execute_result = _as_json(serialise)  # type: ignore[method-assign]
     try:
         yield
     finally:
@@ -91,6 +98,7 @@ def faster_moto() -> Iterator[None]:
         models.copy = copy
         Table.query = query  # type: ignore[method-assign]
         Item.size = size  # type: ignore[method-assign]
+        DynamoResult.execute_result = serialise  # type: ignore[method-assign]
 
 
 def _one_partition(query: Callable[..., Any]) -> Callable[..., Any]:
@@ -101,7 +109,8 @@ def _one_partition(query: Callable[..., Any]) -> Callable[..., Any]:
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
         if index_name or hash_key is None or not table.range_key_attr:
             return query(table, hash_key, *args, **kwargs)
-        partition = list(table.items.get(hash_key, {}).values())
+        comparison, bounds = (args[0], args[1]) if len(args) > 1 else (None, [])
+        partition = _in_range(list(table.items.get(hash_key, {}).values()), comparison, bounds)
         table.all_items = lambda: partition
         try:
             return query(table, hash_key, *args, **kwargs)
@@ -109,6 +118,45 @@ def _one_partition(query: Callable[..., Any]) -> Callable[..., Any]:
             del table.all_items
 
     return query_one_partition
+
+
+ITEM_RESULTS = frozenset({"GetItem", "BatchGetItem", "TransactGetItems", "Query", "Scan",
+                          "PutItem", "UpdateItem", "DeleteItem"})
+
+
+def _as_json(serialise: Callable[..., Any]) -> Callable[..., Any]:
+    """An item-bearing result goes out as the JSON it already is: its items are DynamoDB JSON of
+    strings, so walking the output shape attribute by attribute, as moto's serialiser does, only
+    copies them. As that serialiser does, only the operation's output members, and none that is
+    null, are kept. Anything else (binary values, timestamps, other operations) goes its usual way."""
+
+    def execute_result(result: Any, context: Any) -> Any:
+        operation = context.operation_model
+        if operation.name not in ITEM_RESULTS or not isinstance(result.result, dict):
+            return serialise(result, context)
+        members = operation.output_shape.members
+        try:
+            body = json.dumps({key: value for key, value in result.result.items()
+                               if key in members and value is not None})
+        except TypeError:
+            return serialise(result, context)
+        content_type = f"application/x-amz-json-{operation.service_model.metadata.get('jsonVersion', '1.0')}"
+        return operation.http.get("responseCode", 200), {"Content-Type": content_type}, body
+
+    return execute_result
+
+
+def _in_range(items: list[Any], comparison: str | None, bounds: list[Any]) -> list[Any]:
+    """The items whose range key meets the query's key condition, compared as moto compares them
+    (so moto's own check of each, which follows, keeps them all); the others would only have
+    their sizes reckoned up on the way to being dropped."""
+    from moto.dynamodb.comparisons import get_comparison_func
+
+    compare = get_comparison_func(comparison) if comparison else None
+    if compare is None:
+        return items
+    values = [bound.cast_value for bound in bounds]
+    return [item for item in items if compare(item.range_key.cast_value, *values)]
 
 
 def _remembered(size: Callable[[Any], int]) -> Callable[[Any], int]:
