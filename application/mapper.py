@@ -76,6 +76,13 @@ class EventMapper:
     def to_event(self, stored: StoredEvent) -> DomainEvent:
         return self._codecs[stored.event_type].decode(self.upcast(stored).data)
 
+    def decode_upcast(self, upcast: StoredEvent) -> DomainEvent:
+        """The event of a stored event `upcast` has already brought to its current schema."""
+        return self._codecs[upcast.event_type].decode(upcast.data)
+
+    def event_class(self, event_type: str) -> type[DomainEvent]:
+        return self._codecs[event_type].event_class
+
     def to_events(self, stored: Iterable[StoredEvent]) -> list[DomainEvent]:
         codecs, upcast = self._codecs, self.upcast
         return [codecs[event.event_type].decode(upcast(event).data) for event in stored]

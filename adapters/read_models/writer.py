@@ -18,6 +18,7 @@ from adapters.read_models.schema import CHECKPOINTS, Generation
 from application.envelope import StoredEvent
 from application.mapper import EventMapper
 from application.projections import PROJECTIONS, Change, ProjectionGap, Upsert
+from application.projections.changes import Handler
 
 Checkpoints = dict[tuple[str, int], int]  # (projection, shard) -> last position applied
 
@@ -43,6 +44,7 @@ class ProjectionWriter:
         self.mapper = mapper
         self._compiled: dict[tuple[Table, str, Shape], CompiledWrite] = {}
         self._columns: dict[Table, tuple[list[str], list[str]]] = {}
+        self._handlers: dict[str, tuple[Handler | None, ...]] = {}
 
     def apply(self, driver: Any, dialect: Dialect, tables: Generation, events: Sequence[StoredEvent]) -> None:
         """Each projection applies the events after its checkpoint, upcast, in feed order, on a
@@ -58,26 +60,36 @@ class ProjectionWriter:
         """The projections' changes by table, in order, and the checkpoints they moved."""
         reached: dict[int, list[int]] = {}  # shard -> each projection's last position, as PROJECTIONS
         changes: dict[str, list[Change]] = defaultdict(list)
-        upcast, to_event = self.mapper.upcast, self.mapper.to_event
+        upcast, decode, handlers_of = self.mapper.upcast, self.mapper.decode_upcast, self._handlers_of
         for stored in events:
             shard, position = stored.shard, stored.position
             lasts = reached.get(shard) or reached.setdefault(shard, [checkpoints.get((projection.name, shard), 0)
                                                                      for projection in PROJECTIONS])
             envelope, event = upcast(stored), None
-            for number, projection in enumerate(PROJECTIONS):
-                if position <= lasts[number]:
+            for number, handler in enumerate(self._handlers.get(stored.event_type) or handlers_of(stored.event_type)):
+                last = lasts[number]
+                if position <= last:
                     continue
-                if position != lasts[number] + 1:
-                    raise ProjectionGap(f"{projection.name} is at position {lasts[number]} of shard {shard}; "
+                if position != last + 1:
+                    raise ProjectionGap(f"{PROJECTIONS[number].name} is at position {last} of shard {shard}; "
                                         f"it cannot apply position {position}")
-                if event is None:
-                    event = to_event(envelope)
-                for change in projection.changes(event, envelope):
-                    changes[change.table].append(change)
                 lasts[number] = position
+                if handler is None:
+                    continue
+                if event is None:
+                    event = decode(envelope)
+                for change in handler(event, envelope):
+                    changes[change.table].append(change)
         return changes, {(projection.name, shard): lasts[number] for shard, lasts in reached.items()
                          for number, projection in enumerate(PROJECTIONS)
                          if lasts[number] != checkpoints.get((projection.name, shard), 0)}
+
+    def _handlers_of(self, event_type: str) -> tuple[Handler | None, ...]:
+        """Each projection's handler of the event type, None where it does not care (kept)."""
+        event_class = self.mapper.event_class(event_type)
+        handlers = self._handlers[event_type] = tuple(projection.handler_of(event_class)
+                                                      for projection in PROJECTIONS)
+        return handlers
 
     def _write(self, driver: Any, dialect: Dialect, tables: Generation, changes: dict[str, list[Change]]) -> None:
         cursor = driver.cursor()

@@ -57,10 +57,10 @@ class Projection:
     tables: tuple[str, ...]
     handlers: Mapping[type[DomainEvent], Handler]
 
-    def changes(self, event: DomainEvent, envelope: StoredEvent) -> list[Change]:
-        """The row changes the event makes; none for an event the view does not care about."""
-        handler = self.handlers.get(type(event))
-        return handler(event, envelope) if handler is not None else []
+    def handler_of(self, event_class: type[DomainEvent]) -> Handler | None:
+        """What turns an event of the class into the view's row changes; None for a class the
+        view does not care about."""
+        return self.handlers.get(event_class)
 
 
 class ProjectionGap(ApplicationError):
