@@ -74,7 +74,7 @@ class EventMapper:
         return self._codecs[type(event).__name__].encode(event)
 
     def to_event(self, stored: StoredEvent) -> DomainEvent:
-        return self._codecs[stored.event_type].decode(self.upcast(stored).data)
+        return self.decode_upcast(self.upcast(stored))
 
     def decode_upcast(self, upcast: StoredEvent) -> DomainEvent:
         """The event of a stored event `upcast` has already brought to its current schema."""
