@@ -46,6 +46,10 @@ def _configure_sqlite(connection: sqlite3.Connection, _: object) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # the views can always be rebuilt from the events
+    # Debian's SQLite zeroes every page a write frees (secure_delete=ON), and so a rebuild's
+    # drop of the old generation wrote all of its pages to the log once more; FAST zeroes
+    # what it can without more I/O. The views hold nothing the event store does not.
+    cursor.execute("PRAGMA secure_delete=FAST")
     cursor.close()
 
 

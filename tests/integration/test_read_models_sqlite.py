@@ -29,6 +29,13 @@ class TestSqliteCatalogViews(SqliteBackend, CatalogViewsContract):
         assert shop.read_models.engine.url.database == str(shop.data_dir / "read_models.db")
 
 
+    def test_freed_pages_are_not_zeroed_at_the_cost_of_more_writes(self, shop: Shop) -> None:
+        """secure_delete FAST (2), whatever the library's default: Debian's zeroes every freed
+        page, and a rebuild's drop of the old generation then wrote each of its pages again."""
+        with shop.read_models.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 2
+
+
 class TestSqliteProjections(SqliteBackend, ProjectionContract):
     def test_setting_up_the_tables_again_keeps_the_views(self, shop: Shop) -> None:
         a_small_catalog(shop)
