@@ -41,6 +41,11 @@ class ProjectionStatus:
 class ReadModelsRebuild(abc.ABC):
     """A fresh, empty generation of every view, filled by replay while the live one serves."""
 
+    @property
+    @abc.abstractmethod
+    def generation(self) -> int:
+        """The new generation's number, by which helpers write their shares to it."""
+
     @abc.abstractmethod
     def project(self, events: Sequence[StoredEvent]) -> None:
         """Applies events of the feed to the new generation, as `ReadModels.project` does."""
@@ -78,6 +83,11 @@ class ReadModels(abc.ABC):
     def start_rebuild(self) -> ReadModelsRebuild:
         """A new, empty generation of the views; queries keep reading the live one until it
         goes live. One rebuild at a time: starting one drops any unfinished generation."""
+
+    @abc.abstractmethod
+    def rebuild_part(self, generation: int, projections: Sequence[str]) -> ReadModelsRebuild:
+        """A helper's share of a rebuild in progress: the named projections of the unfinished
+        `generation`, which only it writes meanwhile; the rebuild itself makes it go live."""
 
     @abc.abstractmethod
     def product(self, product_id: str, now: datetime) -> dict[str, Any] | None:

@@ -51,10 +51,16 @@ class CompiledWrite:
         self.processors = [(index, process) for index, process in processors if process is not None]
 
     def run(self, cursor: Any, parameters: list[tuple[Any, ...]]) -> None:
+        self.bind(parameters).run(cursor)
+
+    def bind(self, parameters: list[tuple[Any, ...]]) -> "BoundWrite":
+        """The statement with its parameters converted for the driver: made before the
+        transaction where the caller can, so that it holds the database's write lock only to
+        run it."""
+        before = None
         if self.before is not None:
-            self.before.run(cursor, [tuple(row[i] for i in self.key_positions) for row in parameters])
-        with driver_errors(self.dialect, self.sql, parameters[:1]):
-            cursor.executemany(self.sql, self._arguments(parameters))
+            before = self.before.bind([tuple(row[i] for i in self.key_positions) for row in parameters])
+        return BoundWrite(self, before, self._arguments(parameters), parameters[:1])
 
     def _arguments(self, parameters: list[tuple[Any, ...]]) -> list[Any]:
         """The parameters as the driver takes them: converted (JSON to text, say), in the order
@@ -73,6 +79,22 @@ class CompiledWrite:
         for index, process in self.processors:
             values[index] = process(values[index])
         return values
+
+
+class BoundWrite:
+    """A compiled statement and the driver's arguments for it, to run as one executemany."""
+
+    __slots__ = ("arguments", "before", "compiled", "first")
+
+    def __init__(self, compiled: CompiledWrite, before: "BoundWrite | None", arguments: list[Any],
+                 first: list[tuple[Any, ...]]) -> None:
+        self.compiled, self.before, self.arguments, self.first = compiled, before, arguments, first
+
+    def run(self, cursor: Any) -> None:
+        if self.before is not None:
+            self.before.run(cursor)
+        with driver_errors(self.compiled.dialect, self.compiled.sql, self.first):
+            cursor.executemany(self.compiled.sql, self.arguments)
 
 
 def _statement(dialect: str, table: Table, shape: Shape) -> UpdateBase:

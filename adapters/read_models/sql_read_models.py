@@ -18,12 +18,12 @@ from adapters.read_models.engine import create_read_model_engine, reading, trans
 from adapters.read_models.generations import Generations
 from adapters.read_models.prepared import PreparedReads
 from adapters.read_models.schema import CHECKPOINTS, Generation
-from adapters.read_models.writer import ProjectionWriter, read_checkpoints
+from adapters.read_models.writer import Checkpoints, ProjectionWriter, read_checkpoints
 from adapters.sqlite.engine import SQLiteDatabase
 from application.envelope import StoredEvent
 from application.errors import StoreUnavailable
 from application.mapper import EventMapper
-from application.projections import PROJECTIONS
+from application.projections import PROJECTIONS, Projection, ProjectionGap
 from application.projections.categories import find_category
 from application.read_models import Page, ProductFilter, ReadModels, ReadModelsRebuild
 
@@ -93,6 +93,18 @@ class SqlReadModels(ReadModels):
     def start_rebuild(self) -> ReadModelsRebuild:
         return SqlReadModelsRebuild(self, self.generations.start_next())
 
+    def rebuild_part(self, generation: int, projections: Sequence[str]) -> ReadModelsRebuild:
+        """See the port. Raises ValueError for a name that is no projection's, and
+        StoreUnavailable (on its first write) if the generation is not being rebuilt."""
+        by_name = {projection.name: projection for projection in PROJECTIONS}
+        unknown = [name for name in projections if name not in by_name]
+        if unknown or not projections:
+            raise ValueError(f"no such projections: {', '.join(unknown) or '(none named)'}")
+        if generation == self.live_generation():
+            raise ValueError(f"generation {generation} is live: only the one being rebuilt takes a share")
+        return SqlReadModelsRebuild(self, self.generations.tables(generation),
+                                    ProjectionWriter(self.mapper, [by_name[name] for name in projections]))
+
     # queries
 
     def product(self, product_id: str, now: datetime) -> dict[str, Any] | None:
@@ -160,22 +172,41 @@ class SqlReadModels(ReadModels):
 
 
 class SqlReadModelsRebuild(ReadModelsRebuild):
-    """The next generation of the tables, written by replay while the live one serves."""
+    """The next generation of the tables, written by replay while the live one serves: every
+    projection, or a helper's share of them (`writer`'s)."""
 
-    def __init__(self, owner: SqlReadModels, fresh: Generation) -> None:
+    def __init__(self, owner: SqlReadModels, fresh: Generation, writer: ProjectionWriter | None = None) -> None:
         self.owner = owner
         self.fresh = fresh
+        self.writer = writer or owner.writer
+        self._reached: Checkpoints | None = None  # the checkpoints this rebuild last committed
+
+    @property
+    def generation(self) -> int:
+        return self.fresh.number
 
     def project(self, events: Sequence[StoredEvent]) -> None:
-        if events:
-            with translated_errors(), writing(self.owner.engine, bulk=True) as connection:
-                self.owner.writer.apply(connection.connection.driver_connection, connection.dialect, self.fresh,
-                                        events)
+        """A batch's writes are made before its transaction, from the checkpoints the last
+        batch left, so that helpers writing their shares to one SQLite file take its write
+        lock only to run them; they are made again inside should the checkpoints have moved."""
+        if not events:
+            return
+        dialect, prepared = self.owner.engine.dialect, None
+        if self._reached is not None:
+            try:
+                prepared = self.writer.prepare(dialect, self.fresh, events, self._reached)
+            except ProjectionGap:
+                prepared = None  # the checkpoints moved: the transaction finds where they are
+        self._reached = None
+        with translated_errors(), writing(self.owner.engine, bulk=True) as connection:
+            reached = self.writer.apply(connection.connection.driver_connection, dialect, self.fresh, events,
+                                        prepared)
+        self._reached = reached
 
     def checkpoints(self) -> dict[int, int]:
         with translated_errors(), reading(self.owner.engine) as connection:
-            return _lowest(_by_projection(read_checkpoints(connection.connection.driver_connection,
-                                                           connection.dialect, self.fresh)))
+            checkpoints = read_checkpoints(connection.connection.driver_connection, connection.dialect, self.fresh)
+        return _lowest(_by_projection(self.writer.own(checkpoints), self.writer.projections))
 
     def go_live(self) -> None:
         self.owner.generations.swap(self.fresh)
@@ -184,8 +215,9 @@ class SqlReadModelsRebuild(ReadModelsRebuild):
         self.owner.generations.discard(self.fresh)
 
 
-def _by_projection(checkpoints: dict[tuple[str, int], int]) -> dict[str, dict[int, int]]:
-    by_name: dict[str, dict[int, int]] = defaultdict(dict, {projection.name: {} for projection in PROJECTIONS})
+def _by_projection(checkpoints: dict[tuple[str, int], int],
+                   projections: Sequence[Projection] = PROJECTIONS) -> dict[str, dict[int, int]]:
+    by_name: dict[str, dict[int, int]] = defaultdict(dict, {projection.name: {} for projection in projections})
     for (name, shard), position in checkpoints.items():
         by_name[name][shard] = position
     return dict(by_name)

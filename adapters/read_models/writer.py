@@ -8,16 +8,17 @@ cursor, compiled once per table, shape and database (see `compiled`).
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Dialect, Table
 
 from adapters.read_models.batching import Statement, TableBatch
-from adapters.read_models.compiled import CompiledWrite, Shape, driver_errors
+from adapters.read_models.compiled import BoundWrite, CompiledWrite, Shape, driver_errors
 from adapters.read_models.schema import CHECKPOINTS, Generation
 from application.envelope import StoredEvent
 from application.mapper import EventMapper
-from application.projections import PROJECTIONS, Change, ProjectionGap, Upsert
+from application.projections import PROJECTIONS, Change, Projection, ProjectionGap, Upsert
 from application.projections.changes import Handler
 
 Checkpoints = dict[tuple[str, int], int]  # (projection, shard) -> last position applied
@@ -37,41 +38,77 @@ def read_checkpoints(driver: Any, dialect: Dialect, tables: Generation) -> Check
     return {(name, shard): position for name, shard, position in rows}
 
 
-class ProjectionWriter:
-    """Turns events into the projections' row changes and writes them."""
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch of events turned into the writes of a writer's projections, ready to run: the
+    checkpoints it follows from, and those it leaves."""
 
-    def __init__(self, mapper: EventMapper) -> None:
+    assumed: Checkpoints
+    writes: list[BoundWrite]
+    reached: Checkpoints
+
+
+class ProjectionWriter:
+    """Turns events into the projections' row changes and writes them; `projections`: those
+    it writes (all of them, or a rebuild helper's share: see `Projector.replay_part`)."""
+
+    def __init__(self, mapper: EventMapper, projections: Sequence[Projection] = PROJECTIONS) -> None:
         self.mapper = mapper
+        self.projections = tuple(projections)
+        self._names = frozenset(projection.name for projection in self.projections)
         self._compiled: dict[tuple[Table, str, Shape], CompiledWrite] = {}
         self._columns: dict[Table, tuple[list[str], list[str]]] = {}
         self._handlers: dict[str, tuple[Handler | None, ...]] = {}
 
-    def apply(self, driver: Any, dialect: Dialect, tables: Generation, events: Sequence[StoredEvent]) -> None:
+    def apply(self, driver: Any, dialect: Dialect, tables: Generation, events: Sequence[StoredEvent],
+              prepared: PreparedBatch | None = None) -> Checkpoints:
         """Each projection applies the events after its checkpoint, upcast, in feed order, on a
-        driver connection (`dialect`'s) inside the caller's writing transaction."""
-        checkpoints = read_checkpoints(driver, dialect, tables)
+        driver connection (`dialect`'s) inside the caller's writing transaction; the
+        checkpoints it leaves. `prepared`: these events made ready beforehand (`prepare`),
+        made again here if the checkpoints are not those it followed from."""
+        checkpoints = self.own(read_checkpoints(driver, dialect, tables))
+        if prepared is None or prepared.assumed != checkpoints:
+            prepared = self.prepare(dialect, tables, events, checkpoints)
+        cursor = driver.cursor()
+        try:
+            for write in prepared.writes:
+                write.run(cursor)
+        finally:
+            cursor.close()
+        return prepared.reached
+
+    def prepare(self, dialect: Dialect, tables: Generation, events: Sequence[StoredEvent],
+                checkpoints: Checkpoints) -> PreparedBatch:
+        """The writes that apply the events after `checkpoints`, made without the database:
+        outside the transaction, they need not hold its write lock. Raises ProjectionGap if
+        an event lies past a checkpoint's next position."""
+        checkpoints = self.own(checkpoints)
         changes, moved = self._changes(events, checkpoints)
         changes[CHECKPOINTS] = [Upsert(CHECKPOINTS, {"projection": name, "shard": shard, "position": position})
                                 for (name, shard), position in moved.items()]
-        self._write(driver, dialect, tables, changes)
+        return PreparedBatch(checkpoints, self._bound(dialect, tables, changes), {**checkpoints, **moved})
+
+    def own(self, checkpoints: Checkpoints) -> Checkpoints:
+        """The checkpoints of this writer's projections."""
+        return {key: position for key, position in checkpoints.items() if key[0] in self._names}
 
     def _changes(self, events: Sequence[StoredEvent],
                  checkpoints: Checkpoints) -> tuple[dict[str, list[Change]], Checkpoints]:
         """The projections' changes by table, in order, and the checkpoints they moved."""
-        reached: dict[int, list[int]] = {}  # shard -> each projection's last position, as PROJECTIONS
+        reached: dict[int, list[int]] = {}  # shard -> each projection's last position, as self.projections
         changes: dict[str, list[Change]] = defaultdict(list)
         upcast, decode, handlers_of = self.mapper.upcast, self.mapper.decode_upcast, self._handlers_of
         for stored in events:
             shard, position = stored.shard, stored.position
             lasts = reached.get(shard) or reached.setdefault(shard, [checkpoints.get((projection.name, shard), 0)
-                                                                     for projection in PROJECTIONS])
+                                                                     for projection in self.projections])
             envelope, event = upcast(stored), None
             for number, handler in enumerate(self._handlers.get(stored.event_type) or handlers_of(stored.event_type)):
                 last = lasts[number]
                 if position <= last:
                     continue
                 if position != last + 1:
-                    raise ProjectionGap(f"{PROJECTIONS[number].name} is at position {last} of shard {shard}; "
+                    raise ProjectionGap(f"{self.projections[number].name} is at position {last} of shard {shard}; "
                                         f"it cannot apply position {position}")
                 lasts[number] = position
                 if handler is None:
@@ -81,27 +118,25 @@ class ProjectionWriter:
                 for change in handler(event, envelope):
                     changes[change.table].append(change)
         return changes, {(projection.name, shard): lasts[number] for shard, lasts in reached.items()
-                         for number, projection in enumerate(PROJECTIONS)
+                         for number, projection in enumerate(self.projections)
                          if lasts[number] != checkpoints.get((projection.name, shard), 0)}
 
     def _handlers_of(self, event_type: str) -> tuple[Handler | None, ...]:
         """Each projection's handler of the event type, None where it does not care (kept)."""
         event_class = self.mapper.event_class(event_type)
         handlers = self._handlers[event_type] = tuple(projection.handler_of(event_class)
-                                                      for projection in PROJECTIONS)
+                                                      for projection in self.projections)
         return handlers
 
-    def _write(self, driver: Any, dialect: Dialect, tables: Generation, changes: dict[str, list[Change]]) -> None:
-        cursor = driver.cursor()
-        try:
-            for name, table_changes in changes.items():
-                table = tables[name]
-                batch = TableBatch(*self._columns_of(table))
-                batch.add(table_changes)
-                for statement in batch.statements():
-                    self._compiled_for(dialect, table, statement).run(cursor, statement.parameters)
-        finally:
-            cursor.close()
+    def _bound(self, dialect: Dialect, tables: Generation, changes: dict[str, list[Change]]) -> list[BoundWrite]:
+        writes = []
+        for name, table_changes in changes.items():
+            table = tables[name]
+            batch = TableBatch(*self._columns_of(table))
+            batch.add(table_changes)
+            writes += [self._compiled_for(dialect, table, statement).bind(statement.parameters)
+                       for statement in batch.statements()]
+        return writes
 
     def _columns_of(self, table: Table) -> tuple[list[str], list[str]]:
         """A table's columns and its key's, by name (asked for by every batch: kept)."""

@@ -16,7 +16,7 @@ from sqlalchemy import inspect
 from adapters.read_models import SqlReadModels
 from application.envelope import StoredEvent
 from application.mapper import EventMapper
-from application.projections import ProjectionGap, Projector
+from application.projections import PROJECTIONS, ProjectionGap, Projector
 from domain import commands
 from domain.events import ALL_EVENTS
 from tests.integration.test_read_models_contract import CONTEXT, NOW, ReadModelsBackend, Shop
@@ -199,6 +199,29 @@ class ProjectionContract(ReadModelsBackend, abc.ABC):
         shop.projector.rebuild(batch=3, on_progress=rename_once)
         assert shop.view(product_id)["name"] == "Renamed"  # type: ignore[index]
         assert shop.projector.lag() == 0
+
+    def test_a_batch_made_before_its_transaction_is_made_again_if_its_checkpoints_moved(self, shop: Shop) -> None:
+        a_small_catalog(shop)
+        before, feed = shop.everything(), shop.feed()
+        target = shop.read_models.start_rebuild()
+        target.project(feed[:3])  # its next batch is made from these checkpoints, before its transaction
+        other = shop.read_models.rebuild_part(target.generation, [projection.name for projection in PROJECTIONS])
+        other.project(feed[3:8])
+        target.project(feed[3:6])  # made from position 3, then again from 8: nothing left to apply
+        assert target.checkpoints() == {0: 8}
+        target.project(feed[3:12])
+        target.project(feed[12:])
+        assert target.checkpoints() == {0: len(feed)}
+        target.go_live()
+        assert shop.everything() == before
+
+    def test_a_share_names_projections_that_exist(self, shop: Shop) -> None:
+        target = shop.read_models.start_rebuild()
+        with pytest.raises(ValueError, match="no such projections: catalogue"):
+            shop.read_models.rebuild_part(target.generation, ["catalog", "catalogue"])
+        with pytest.raises(ValueError, match="none named"):
+            shop.read_models.rebuild_part(target.generation, [])
+        target.discard()
 
     def test_a_failed_rebuild_leaves_the_live_views_as_they_were(self, shop: Shop) -> None:
         a_small_catalog(shop)
