@@ -11,6 +11,9 @@ from application.projections.price_history import PRICE_HISTORY
 from application.projections.projector import Projector
 
 PROJECTIONS: tuple[Projection, ...] = (CATALOG, CATEGORY_TREE, PRICE_HISTORY)
+# a rebuild's shares for helpers in parallel, of about equal cost: replayed alone, the catalog
+# took 10.5 µs an event, the other two together 8.8 (the three at once: 19.6)
+REBUILD_SHARES: tuple[tuple[str, ...], ...] = ((CATALOG.name,), (CATEGORY_TREE.name, PRICE_HISTORY.name))
 
-__all__ = ["CATALOG", "CATEGORY_TREE", "PRICE_HISTORY", "PROJECTIONS", "Change", "Delete", "Projection",
-           "ProjectionGap", "Projector", "Row", "Update", "Upsert"]
+__all__ = ["CATALOG", "CATEGORY_TREE", "PRICE_HISTORY", "PROJECTIONS", "REBUILD_SHARES", "Change", "Delete",
+           "Projection", "ProjectionGap", "Projector", "Row", "Update", "Upsert"]

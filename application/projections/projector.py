@@ -4,7 +4,7 @@ import gc
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from application.envelope import StoredEvent
 from application.ports import EventStore
@@ -16,6 +16,16 @@ Progress = Callable[[int, int], None]
 T = TypeVar("T")
 CATCH_UP_BATCH = 500
 REBUILD_BATCH = 20_000  # events per transaction of a rebuild: the more, the more row changes fold into one
+
+
+class RebuildHelpers(Protocol):
+    """Processes that replay a rebuild's bulk in parallel: the projections are independent,
+    so each helper replays a share of them (`Projector.replay_part`)."""
+
+    def replay(self, generation: int, batch: int, waiting: Callable[[], object]) -> None:
+        """Every helper replays its share into the unfinished `generation`, up to the end of
+        the feed as it finds it, `batch` events per transaction; `waiting` is called every so
+        often meanwhile. Raises if any of them failed."""
 
 
 class Projector:
@@ -80,13 +90,26 @@ class Projector:
         return [ProjectionStatus(name, checkpoints, _behind(heads, checkpoints))
                 for name, checkpoints in self.read_models.projection_checkpoints().items()]
 
-    def rebuild(self, batch: int = REBUILD_BATCH, on_progress: Progress | None = None) -> int:
+    def rebuild(self, batch: int = REBUILD_BATCH, on_progress: Progress | None = None,
+                helpers: RebuildHelpers | None = None) -> int:
         """Replays the whole feed into a fresh generation of the views while the live one keeps
-        serving, then swaps it in atomically; how many events it replayed."""
+        serving, then swaps it in atomically; how many events it replayed. `helpers`: replay
+        the bulk, a share of the projections each, in parallel; this process then projects
+        what they left (the events committed meanwhile) and makes the generation go live."""
         target = self.read_models.start_rebuild()
         try:
             total = _behind(self._heads(), {})
-            replayed = self._replay_into(target, batch, _reporting(on_progress, total))
+            replayed = 0
+            if helpers is not None:
+                def helped() -> int:  # every projection has applied them: positions have no gaps
+                    done = sum(target.checkpoints().values())
+                    if on_progress is not None:
+                        on_progress(done, max(total, done))
+                    return done
+
+                helpers.replay(target.generation, batch, helped)
+                replayed = helped()
+            replayed += self._replay_into(target, batch, _reporting(on_progress, total, replayed))
             with self._lock:  # no catch-up of this process writes to the old generation meanwhile
                 replayed += self._replay_into(target, batch, _reporting(on_progress, total, replayed))
                 target.go_live()
@@ -95,6 +118,11 @@ class Projector:
             raise
         self.catch_up(batch)  # what other processes projected into the old generation since
         return replayed
+
+    def replay_part(self, generation: int, projections: Sequence[str], batch: int = REBUILD_BATCH) -> int:
+        """A rebuild helper's share: the named projections of the generation being rebuilt,
+        replayed up to the end of the feed as it finds it; how many events it read."""
+        return self._replay_into(self.read_models.rebuild_part(generation, projections), batch)
 
     def _replay_into(self, target: ReadModels | ReadModelsRebuild, batch: int,
                      progress: Callable[[int], None] | None = None, checkpoints: dict[int, int] | None = None,

@@ -11,6 +11,7 @@ import yaml
 from application.errors import StoreUnavailable
 from application.importing import SourceError
 from entrypoints.cli.parser import build_parser
+from entrypoints.rebuild_helpers import RebuildHelperFailed
 from entrypoints.settings import SettingsError, load_settings
 
 
@@ -27,6 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error), 1)
     except StoreUnavailable as error:
         return _fail(f"{error} (has `product-service init` been run?)", 1)
+    except RebuildHelperFailed as error:
+        return _fail(f"the rebuild failed, the live read models are as they were: {error}", 1)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     return code

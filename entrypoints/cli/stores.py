@@ -5,6 +5,7 @@ import argparse
 from entrypoints.cli.progress import progress_bar
 from entrypoints.containers import Container, build_container, init_stores
 from entrypoints.logs import configure_logging
+from entrypoints.rebuild_helpers import ForkedRebuildHelpers
 from entrypoints.settings import Settings
 
 
@@ -26,10 +27,12 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def rebuild_projections(args: argparse.Namespace, settings: Settings) -> int:
-    """Replays every event into fresh read models, which replace the live ones when complete."""
-    projector = build_container(settings).projector()
-    with progress_bar("Rebuilding read models", None) as bar:
-        replayed = projector.rebuild(on_progress=bar)
+    """Replays every event into fresh read models, which replace the live ones when complete;
+    helper processes replay shares of the projections in parallel."""
+    with ForkedRebuildHelpers(settings) as helpers:  # forked before this process opens a store
+        projector = build_container(settings).projector()
+        with progress_bar("Rebuilding read models", None) as bar:
+            replayed = projector.rebuild(on_progress=bar, helpers=helpers)
     print(f"read models rebuilt from {replayed} events")
     return 0
 
