@@ -31,7 +31,7 @@ class Generations:
         self.schema = schema
         self.pointer = pointer_table(schema)
         self._tables: dict[int, Generation] = {}
-        live = select(self.pointer.c.generation).where(self.pointer.c.id == LIVE_ROW)
+        live = self.live_query = select(self.pointer.c.generation).where(self.pointer.c.id == LIVE_ROW)
         # read before every write of the projector: compiled once, run on the driver's cursor
         self._live = PreparedQuery(live, engine.dialect)
         self._live_locked = PreparedQuery(live.with_for_update(), engine.dialect)

@@ -25,6 +25,7 @@ from domain.discounts import PriceQuote
 
 PRICE_SCAN_CHUNK = 200
 # a product's view: its row first, then its rows in the other tables
+LIVE = "live"  # the part of a one-statement read that is the pointer row
 PRODUCT_PARTS = (catalog.PRODUCTS, catalog.PRICES, catalog.DISCOUNTS, catalog.ATTRIBUTES, catalog.MEMBERSHIPS)
 Prices = dict[str, dict[str, PriceQuote]]  # product id -> currency -> quote
 
@@ -42,12 +43,16 @@ def product(connection: Any, tables: Generation, prepared: PreparedReads, produc
     return _product_view({catalog.PRODUCTS: found, **{name: rows_of(name) for name in PRODUCT_PARTS[1:]}}, now)
 
 
-def product_at_once(connection: Any, tables: Generation, prepared: PreparedReads, product_id: str,
-                    now: datetime) -> dict[str, Any] | None:
-    """As `product`, in one statement (see PreparedParts): SQLite."""
+def product_at_once(connection: Any, tables: Generation, live: Select[Any], prepared: PreparedReads,
+                    product_id: str, now: datetime) -> tuple[int | None, dict[str, Any] | None]:
+    """As `product`, in one statement (see PreparedParts) that reads the pointer row (`live`)
+    as well: SQLite. The number of the live generation, and the view as `tables` hold it,
+    which is the caller's to discard if they are not the live generation's."""
     rows = prepared.parts(connection, (tables.number, "product"),
-                          lambda: {name: _of_product(tables, name) for name in PRODUCT_PARTS}, product_id=product_id)
-    return _product_view(rows, now)
+                          lambda: {LIVE: live, **{name: _of_product(tables, name) for name in PRODUCT_PARTS}},
+                          product_id=product_id)
+    pointer = rows.pop(LIVE)
+    return (int(pointer[0]["generation"]) if pointer else None), _product_view(rows, now)
 
 
 def _of_product(tables: Generation, name: str) -> Select[Any]:

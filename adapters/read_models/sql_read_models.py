@@ -42,6 +42,7 @@ class SqlReadModels(ReadModels):
         # SQLite: the projector's writes and the prepared reads on per-thread driver connections
         self._sqlite = SQLiteDatabase(self.engine) if self.engine.dialect.name == "sqlite" else None
         self._prepared = PreparedReads(self.engine, self._sqlite)
+        self._seen_live: int | None = None  # the live generation as the last one-statement read found it
 
     def create_tables(self) -> None:
         """Creates the tables that are missing; harmless to run again."""
@@ -112,8 +113,7 @@ class SqlReadModels(ReadModels):
         reads one snapshot without a transaction around it; elsewhere five prepared queries do,
         in one."""
         if self._prepared.one_statement_reads:
-            return self._read_prepared(lambda connection, tables: queries.product_at_once(
-                connection, tables, self._prepared, product_id, now), snapshot=False)
+            return self._product_at_once(product_id, now)
         return self._read_prepared(lambda connection, tables: queries.product(connection, tables, self._prepared,
                                                                               product_id, now))
 
@@ -150,6 +150,31 @@ class SqlReadModels(ReadModels):
     def _read_live(self, query: Callable[[Connection, Generation], T]) -> T:
         with reading(self.engine) as connection:
             return query(connection, self.generations.tables(self.generations.live(connection)))
+
+    def _product_at_once(self, product_id: str, now: datetime) -> dict[str, Any] | None:
+        """SQLite: the statement reads the generation last seen live and the pointer row, in
+        one snapshot, so the pointer needs no statement of its own; should it name another
+        generation (a rebuild swapped them), the statement runs again on that one. Should the
+        generation read be gone (dropped after a swap), the pointer is read first once more."""
+        connection = self._prepared.statement()
+        for _ in range(3):  # a swap between two statements, twice over, is not worth a fourth
+            assumed = self._seen_live
+            try:
+                if assumed is None:
+                    assumed = self.generations.live_on(connection)
+                live, view = queries.product_at_once(connection, self.generations.tables(assumed),
+                                                     self.generations.live_query, self._prepared, product_id, now)
+            except StoreUnavailable:
+                if self._seen_live is None:
+                    raise
+                self._seen_live = None
+                continue
+            if live is None:
+                raise StoreUnavailable("the read model tables are not set up: create them first (product-service init)")
+            self._seen_live = live
+            if live == assumed:
+                return view
+        raise StoreUnavailable("the read models' generations changed under every read: retry")
 
     def _read_prepared(self, query: Callable[[Any, Generation], T], snapshot: bool = True) -> T:
         """Runs prepared queries on the live generation (on a driver connection), in one

@@ -29,6 +29,23 @@ class TestSqliteCatalogViews(SqliteBackend, CatalogViewsContract):
         assert shop.read_models.engine.url.database == str(shop.data_dir / "read_models.db")
 
 
+    def test_a_product_is_read_from_the_generation_the_pointer_names_now(self, shop: Shop) -> None:
+        """A product's read runs one statement on the generation it last found live, which
+        reads the pointer too: once the pointer names another, that one answers."""
+        boot = shop.product("Boot")
+        assert shop.view(boot)["name"] == "Boot"  # type: ignore[index]
+        fresh = shop.read_models.start_rebuild()
+        fresh.project(shop.feed())
+        with shop.read_models.engine.begin() as connection:
+            connection.exec_driver_sql(f"UPDATE rm{fresh.generation}_products SET name = 'Boot, rebuilt'")
+            connection.exec_driver_sql(f"UPDATE rm_live SET generation = {fresh.generation}")  # the old tables stay
+        assert shop.view(boot)["name"] == "Boot, rebuilt"  # type: ignore[index]
+        with shop.read_models.engine.begin() as connection:
+            connection.exec_driver_sql(f"UPDATE rm_live SET generation = {fresh.generation - 1}")
+        assert shop.view(boot)["name"] == "Boot"  # type: ignore[index]
+        fresh.go_live()  # and drops the generation the read last found live
+        assert shop.view(boot)["name"] == "Boot, rebuilt"  # type: ignore[index]
+
     def test_freed_pages_are_not_zeroed_at_the_cost_of_more_writes(self, shop: Shop) -> None:
         """secure_delete FAST (2), whatever the library's default: Debian's zeroes every freed
         page, and a rebuild's drop of the old generation then wrote each of its pages again."""
