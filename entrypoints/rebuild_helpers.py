@@ -38,7 +38,8 @@ class ForkedRebuildHelpers:
         self._helpers: list[tuple[Connection, BaseProcess]] = []
         for number, share in enumerate(shares, start=1):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_serve, args=(settings, share, theirs), daemon=True,
+            inherited = [ours, *(pipe for pipe, _ in self._helpers)]  # for the child to close: its EOF is ours
+            process = context.Process(target=_serve, args=(settings, share, theirs, inherited), daemon=True,
                                       name=f"rebuild helper {number} ({', '.join(share)})")
             process.start()
             theirs.close()
@@ -112,18 +113,32 @@ def _stopped(process: BaseProcess) -> str:
     return f"{process.name} stopped (exit code {process.exitcode}) before finishing its share"
 
 
-def _serve(settings: Settings, share: tuple[str, ...], pipe: Connection) -> None:
-    """A helper's life: one share of each rebuild it is sent, until it is sent None."""
+def _serve(settings: Settings, share: tuple[str, ...], pipe: Connection, inherited: list[Connection]) -> None:
+    """A helper's life: one share of each rebuild it is sent, until it is sent None or the
+    rebuilding process is gone (`inherited`: the parent's ends of the pipes, closed here so
+    that its end closing is this one's end of file)."""
     from entrypoints.containers import build_container  # the parent imported it: no cost after the fork
 
+    for connection in inherited:
+        connection.close()
+
     projector = None
-    while (job := pipe.recv()) is not None:
+    while (job := _next_job(pipe)) is not None:
         generation, batch = job
         try:
             projector = projector or build_container(settings).projector()
             pipe.send((True, projector.replay_part(generation, share, batch)))
         except Exception as error:  # the rebuild fails with it, and discards the generation
             pipe.send((False, f"{type(error).__name__}: {error}"))
+
+
+def _next_job(pipe: Connection) -> tuple[int, int] | None:
+    """The next rebuild to help with; None once told to go, or once the rebuild is gone."""
+    try:
+        job: tuple[int, int] | None = pipe.recv()
+    except (EOFError, OSError):
+        return None
+    return job
 
 
 def _open_store_files(settings: Settings) -> set[str]:

@@ -147,3 +147,14 @@ def test_helpers_refuse_to_fork_once_this_process_has_the_sqlite_files_open(tmp_
     finally:
         container.read_model_engine().dispose()
         container.sqlite_database().close()
+
+
+def test_a_helper_whose_rebuild_is_gone_exits_quietly(tmp_path: Path) -> None:
+    """The rebuilding process died (its end of the pipe closed, nothing sent): no helper is left."""
+    helpers = ForkedRebuildHelpers(Settings(data_dir=str(tmp_path)))
+    processes = list(helpers._helpers)
+    for pipe, _ in processes:
+        pipe.close()
+    for _, process in processes:
+        process.join(10)
+        assert process.exitcode == 0
