@@ -1,6 +1,8 @@
 """Helper processes for a rebuild of the read models: each replays a share of the projections
 (`REBUILD_SHARES`) into the new generation, in parallel. A projection's work is Python, so one
-process replaying them all uses one core; two shares on two cores take about half the time.
+process replaying them all uses one core. On two cores the catalog's share sets the pace: each
+helper reads and decodes the whole feed, and the catalog is the dearest projection (a rebuild
+of 111,348 events: 57k events/s with helpers, 45k in one process).
 
 The helpers are forked when made, and so must be made before this process opens any store:
 SQLite's locks are not inherited by a child, but its bookkeeping of them would be, and a
