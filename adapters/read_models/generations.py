@@ -21,6 +21,7 @@ from application.errors import StoreUnavailable
 log = logging.getLogger(__name__)
 LIVE_ROW = 1
 FIRST_GENERATION = 1
+NOT_SET_UP = "the read model tables are not set up: create them first (product-service init)"
 
 
 class Generations:
@@ -50,7 +51,7 @@ class Generations:
         """As `live`, on a driver connection."""
         rows = (self._live_locked if lock else self._live).rows(driver, {})
         if not rows:
-            raise StoreUnavailable("the read model tables are not set up: create them first (product-service init)")
+            raise StoreUnavailable(NOT_SET_UP)
         return int(rows[0]["generation"])
 
     def create(self) -> None:

@@ -5,6 +5,7 @@ the projections' checkpoints in one transaction; a rebuild fills the next genera
 swaps it in (see `generations`).
 """
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -15,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters.read_models import queries
 from adapters.read_models.engine import create_read_model_engine, reading, translated_errors, writing
-from adapters.read_models.generations import Generations
+from adapters.read_models.generations import NOT_SET_UP, Generations
 from adapters.read_models.prepared import PreparedReads
 from adapters.read_models.schema import CHECKPOINTS, Generation
 from adapters.read_models.writer import Checkpoints, ProjectionWriter, read_checkpoints
@@ -170,25 +171,22 @@ class SqlReadModels(ReadModels):
                 self._seen_live = None
                 continue
             if live is None:
-                raise StoreUnavailable("the read model tables are not set up: create them first (product-service init)")
+                raise StoreUnavailable(NOT_SET_UP)
             self._seen_live = live
             if live == assumed:
                 return view
         raise StoreUnavailable("the read models' generations changed under every read: retry")
 
-    def _read_prepared(self, query: Callable[[Any, Generation], T], snapshot: bool = True) -> T:
+    def _read_prepared(self, query: Callable[[Any, Generation], T]) -> T:
         """Runs prepared queries on the live generation (on a driver connection), in one
-        snapshot, or (`snapshot` False: a query of one statement) without; once more should a
-        swap have dropped the generation between reading the pointer and reading its tables."""
+        snapshot; once more should a swap have dropped the generation between reading the
+        pointer and reading its tables."""
         try:
-            return self._read_prepared_live(query, snapshot)
+            return self._read_prepared_live(query)
         except StoreUnavailable:
-            return self._read_prepared_live(query, snapshot)
+            return self._read_prepared_live(query)
 
-    def _read_prepared_live(self, query: Callable[[Any, Generation], T], snapshot: bool) -> T:
-        if not snapshot:
-            connection = self._prepared.statement()
-            return query(connection, self._live_tables(connection))
+    def _read_prepared_live(self, query: Callable[[Any, Generation], T]) -> T:
         with self._prepared.snapshot() as connection:
             return query(connection, self._live_tables(connection))
 
@@ -218,10 +216,9 @@ class SqlReadModelsRebuild(ReadModelsRebuild):
             return
         dialect, prepared = self.owner.engine.dialect, None
         if self._reached is not None:
-            try:
+            # should the checkpoints have moved (a gap here), the transaction makes it from where they are
+            with contextlib.suppress(ProjectionGap):
                 prepared = self.writer.prepare(dialect, self.fresh, events, self._reached)
-            except ProjectionGap:
-                prepared = None  # the checkpoints moved: the transaction finds where they are
         self._reached = None
         with translated_errors(), writing(self.owner.engine, bulk=True) as connection:
             reached = self.writer.apply(connection.connection.driver_connection, dialect, self.fresh, events,

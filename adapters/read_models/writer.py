@@ -68,7 +68,7 @@ class ProjectionWriter:
         made again here if the checkpoints are not those it followed from."""
         checkpoints = self.own(read_checkpoints(driver, dialect, tables))
         if prepared is None or prepared.assumed != checkpoints:
-            prepared = self.prepare(dialect, tables, events, checkpoints)
+            prepared = self._prepare(dialect, tables, events, checkpoints)
         cursor = driver.cursor()
         try:
             for write in prepared.writes:
@@ -82,7 +82,11 @@ class ProjectionWriter:
         """The writes that apply the events after `checkpoints`, made without the database:
         outside the transaction, they need not hold its write lock. Raises ProjectionGap if
         an event lies past a checkpoint's next position."""
-        checkpoints = self.own(checkpoints)
+        return self._prepare(dialect, tables, events, self.own(checkpoints))
+
+    def _prepare(self, dialect: Dialect, tables: Generation, events: Sequence[StoredEvent],
+                 checkpoints: Checkpoints) -> PreparedBatch:
+        """As `prepare`, from checkpoints that are this writer's projections' only."""
         changes, moved = self._changes(events, checkpoints)
         changes[CHECKPOINTS] = [Upsert(CHECKPOINTS, {"projection": name, "shard": shard, "position": position})
                                 for (name, shard), position in moved.items()]
