@@ -16,6 +16,7 @@ from entrypoints.amqp.replay import replay as replay_events
 from entrypoints.amqp.stopping import stop_on_signals
 from entrypoints.cli.progress import progress_bar
 from entrypoints.containers import build_container
+from entrypoints.heap import freeze_startup_heap
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
 
@@ -40,6 +41,7 @@ def relay(args: argparse.Namespace, settings: Settings) -> int:
         print(f"published {published} events")
         return 0
     stop = stop_on_signals()
+    freeze_startup_heap()
     relay_while_leased(outbox_relay, lease, stop,
                        on_waiting=lambda: logging.info("another relay holds the lease; standing by"))
     print(f"relay stopped: {outbox_relay.published} events published")
@@ -53,6 +55,7 @@ def consume(args: argparse.Namespace, settings: Settings) -> int:
     consumer = container.command_consumer(prefetch=args.prefetch)
     if args.metrics_port:
         start_http_server(args.metrics_port, args.metrics_host, registry=container.metrics_registry())
+    freeze_startup_heap()
     consumer.run(stop_on_signals())
     print(f"consumer stopped: {consumer.replied} commands answered, {consumer.dead_lettered} dead-lettered")
     return 0
@@ -62,6 +65,7 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
     """Keeps the read models up with the events on RabbitMQ until stopped."""
     configure_logging(settings.log_level)
     runner = build_container(settings).projection_runner(batch_size=args.batch_size)
+    freeze_startup_heap()
     runner.run(stop_on_signals())
     print("projection runner stopped")
     return 0

@@ -1,5 +1,6 @@
 """Runs the Flask app under gunicorn."""
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -8,6 +9,7 @@ from gunicorn.app.base import BaseApplication
 
 from entrypoints.amqp.background import in_process_relay_hooks
 from entrypoints.containers import build_container
+from entrypoints.heap import freeze_startup_heap
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 
@@ -42,12 +44,27 @@ def app_from_settings(settings: Settings) -> Flask:
 
 def serve(settings: Settings, host: str, port: int, workers: int = 1, threads: int = 8) -> None:
     """Serves under gunicorn; each worker builds its own container after the fork."""
-    options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
-               "graceful_timeout": 20, "timeout": 60, "logger_class": _JsonGunicornLogger,
-               "loglevel": settings.log_level.lower(),
-               # one control socket per home directory would be shared by every server started
-               # there; the server is managed with signals (TERM stops it gracefully) instead
-               "control_socket_disable": True}
-    if settings.broker == "rabbitmq":  # each worker runs the outbox relay while it holds the relay lease
-        options.update(in_process_relay_hooks())
-    _Gunicorn(app_from_settings(settings), options).run()
+    _Gunicorn(app_from_settings(settings), gunicorn_options(settings, host, port, workers, threads)).run()
+
+
+def gunicorn_options(settings: Settings, host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
+        "graceful_timeout": 20, "timeout": 60, "logger_class": _JsonGunicornLogger,
+        "loglevel": settings.log_level.lower(),
+        # one control socket per home directory would be shared by every server started
+        # there; the server is managed with signals (TERM stops it gracefully) instead
+        "control_socket_disable": True}
+    hooks = in_process_relay_hooks() if settings.broker == "rabbitmq" else {}  # the relay, while leased
+    options.update(hooks)
+    options["post_worker_init"] = _then_frozen(hooks.get("post_worker_init"))
+    return options
+
+
+def _then_frozen(post_worker_init: Callable[[Any], None] | None) -> Callable[[Any], None]:
+    """A worker's start, ending with its heap frozen (see `heap`): its app is loaded by then."""
+    def started(worker: Any) -> None:
+        if post_worker_init is not None:
+            post_worker_init(worker)
+        freeze_startup_heap()
+    return started
