@@ -18,6 +18,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import TracebackType
 
+from adapters.read_models.engine import sqlite_file
 from application.projections import REBUILD_SHARES
 from entrypoints.settings import Settings
 
@@ -146,8 +147,8 @@ def _next_job(pipe: Connection) -> tuple[int, int] | None:
 def _open_store_files(settings: Settings) -> set[str]:
     """The configured SQLite files this process has open (empty where /proc cannot tell)."""
     files = {Path(settings.event_db_path).resolve()}
-    if settings.read_model_database.startswith("sqlite:///"):
-        files.add(Path(settings.read_model_database.removeprefix("sqlite:///")).resolve())
+    if (read_models := sqlite_file(settings.read_model_database)) is not None:
+        files.add(Path(read_models).resolve())
     descriptors = Path("/proc/self/fd")
     if not descriptors.is_dir():
         return set()

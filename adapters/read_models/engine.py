@@ -22,14 +22,23 @@ SNAPSHOT_READS = ("postgresql", "mysql", "mariadb")  # SQLite reads from one sna
 BULK_CACHE_SIZE = -128 * 1024  # KiB of SQLite page cache for bulk writes (the default is 2 MiB)
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file the read models at `url` live in: None unless an SQLite file."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
+
+
 def create_read_model_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
     """An engine for the read models at `url` (an SQLite file gets its folder created)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True, json_serializer=_json_text)
-    if parsed.database in (None, "", ":memory:"):
+    database = sqlite_file(url)
+    if database is None:
         raise ValueError("the read models need an SQLite file (one in-memory database per connection would not do)")
-    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, json_serializer=_json_text, connect_args={
         "check_same_thread": False, "isolation_level": None, "timeout": busy_timeout_s})
     event.listen(engine, "connect", _configure_sqlite)
