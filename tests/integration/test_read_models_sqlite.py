@@ -28,7 +28,6 @@ class TestSqliteCatalogViews(SqliteBackend, CatalogViewsContract):
         assert (shop.data_dir / "read_models.db").stat().st_size > 0
         assert shop.read_models.engine.url.database == str(shop.data_dir / "read_models.db")
 
-
     def test_a_product_is_read_from_the_generation_the_pointer_names_now(self, shop: Shop) -> None:
         """A product's read runs one statement on the generation it last found live, which
         reads the pointer too: once the pointer names another, that one answers."""
