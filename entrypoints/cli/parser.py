@@ -7,6 +7,7 @@ from collections.abc import Callable
 from domain.errors import InvalidValue
 from domain.values import currency_code
 from entrypoints.cli import importing, messaging, snapshots, stores, tokens, verify
+from entrypoints.http.cpu_affinity import AFFINITIES, AUTO
 
 DESCRIPTION = "Event-sourced product catalog: run the service and operate its stores."
 
@@ -23,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_positive, default=8000)
     serve.add_argument("--workers", type=_positive, default=1, help="server worker processes (default 1)")
     serve.add_argument("--threads", type=_positive, default=8, help="request threads per worker (default 8)")
+    serve.add_argument("--cpu-affinity", choices=AFFINITIES, default=AUTO,
+                       help="keep each worker to a CPU of its own: auto (default) when the workers are at least as "
+                            "many as the CPUs the server may use, spread always, none never")
     serve.set_defaults(run=stores.serve)
 
     token = commands.add_parser("token", help="mint a local development JWT (prints only the token)")

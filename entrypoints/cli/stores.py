@@ -22,7 +22,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from entrypoints.http import serve as serve_http  # the web stack loads only to serve
 
     configure_logging(settings.log_level)
-    serve_http(settings, args.host, args.port, args.workers, args.threads)
+    serve_http(settings, args.host, args.port, args.workers, args.threads, args.cpu_affinity)
     return 0
 
 

@@ -11,6 +11,7 @@ from entrypoints.amqp.background import in_process_relay_hooks
 from entrypoints.containers import build_container
 from entrypoints.heap import freeze_startup_heap
 from entrypoints.http.app import create_app
+from entrypoints.http.cpu_affinity import AUTO, affinity_hooks
 from entrypoints.settings import Settings
 
 
@@ -42,12 +43,16 @@ def app_from_settings(settings: Settings) -> Flask:
     return create_app(build_container(settings))
 
 
-def serve(settings: Settings, host: str, port: int, workers: int = 1, threads: int = 8) -> None:
+def serve(settings: Settings, host: str, port: int, workers: int = 1, threads: int = 8,
+          cpu_affinity: str = AUTO) -> None:
     """Serves under gunicorn; each worker builds its own container after the fork."""
-    _Gunicorn(app_from_settings(settings), gunicorn_options(settings, host, port, workers, threads)).run()
+    options = gunicorn_options(settings, host, port, workers, threads, cpu_affinity)
+    _Gunicorn(app_from_settings(settings), options).run()
 
 
-def gunicorn_options(settings: Settings, host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+def gunicorn_options(settings: Settings, host: str, port: int, workers: int, threads: int,
+                     cpu_affinity: str = AUTO) -> dict[str, Any]:
+    """`cpu_affinity`: whether each worker keeps to a CPU of its own (see `cpu_affinity`)."""
     options: dict[str, Any] = {
         "bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
         "graceful_timeout": 20, "timeout": 60, "logger_class": _JsonGunicornLogger,
@@ -57,6 +62,7 @@ def gunicorn_options(settings: Settings, host: str, port: int, workers: int, thr
         "control_socket_disable": True}
     hooks = in_process_relay_hooks() if settings.broker == "rabbitmq" else {}  # the relay, while leased
     options.update(hooks)
+    options.update(affinity_hooks(cpu_affinity, workers))
     options["post_worker_init"] = _then_frozen(hooks.get("post_worker_init"))
     return options
 
