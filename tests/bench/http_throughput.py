@@ -6,8 +6,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -27,6 +28,9 @@ request = function()
 end
 """
 CATALOG_PRODUCTS = 100
+READ, PRICE = "GET /products/{id}", "PUT /products/{id}/price"
+PRICES = f"PUT /products/{{id}}/price over {CATALOG_PRODUCTS} products"
+JSON = {"Content-Type": "application/json"}
 
 
 def spread_put_script(product_ids: list[str]) -> str:
@@ -84,41 +88,62 @@ def bare_flask() -> Iterator[tuple[str, int]]:
 ROUNDS = 5
 
 
-def measure(rounds: int = ROUNDS) -> dict[str, tuple[Load, Load]]:
-    """{workload: (ours, bare)}: both servers up at once, measured in turns, each workload's
-    best round kept (this machine's speed drifts between runs): the most requests per second,
-    and apart from it the least CPU time per request; a run in which one worker got (nearly)
-    every connection is run again (see `worker_load`)."""
-    json_header = {"Content-Type": "application/json"}
-    best: dict[str, tuple[Load, Load]] = {}
+@dataclass(frozen=True)
+class Figures:
+    """A workload's loads: our server with each worker kept to a CPU of its own (`serve
+    --cpu-affinity spread`, what `auto` does with as many workers as CPUs), the bare
+    Flask reference, and for reference our server with its workers free to move between CPUs
+    (`--cpu-affinity none`)."""
+
+    ours: Load
+    bare: Load
+    ours_unpinned: Load
+
+
+def measure(rounds: int = ROUNDS) -> dict[str, Figures]:
+    """Each workload's figures: the servers up at once, measured in turns, each workload's best
+    round kept (this machine's speed drifts between runs): the most requests per second, and
+    apart from it the least CPU time per request; a run in which one worker got (nearly) every
+    connection is run again (see `worker_load`)."""
+    best: dict[str, list[Load]] = {}
     with bare_flask() as (bare, bare_master), tempfile.TemporaryDirectory() as directory, \
-            server_process(Path(directory), workers=WORKERS, threads=THREADS) as (base, server):
-        client = Client(base)
-        category = client.post("/categories", {"name": "Bench"}).json()["id"]
-        product = client.post("/products", {"sku": "BENCH-1", "name": "Bench", "categoryIds": [category]}).json()
-        auth = {"Authorization": client.session.headers["Authorization"]}
-        catalog = [client.post("/products", {"sku": f"BENCH-{n}", "name": "Bench"}).json()["id"]
-                   for n in range(2, CATALOG_PRODUCTS + 2)]
-        runs = {
-            "GET /products/{id}": (lambda: requests_per_second(f"{base}/products/{product['id']}", auth),
-                                   lambda: requests_per_second(bare, {})),
-            "PUT /products/{id}/price": (
-                lambda: requests_per_second(f"{base}/products/{product['id']}/price", {**auth, **json_header},
-                                            PUT_SCRIPT),
-                lambda: requests_per_second(bare, json_header, PUT_SCRIPT)),
-            f"PUT /products/{{id}}/price over {CATALOG_PRODUCTS} products": (
-                lambda: requests_per_second(f"{base}/products/{catalog[0]}/price", {**auth, **json_header},
-                                            spread_put_script(catalog)),
-                lambda: requests_per_second(bare, json_header, PUT_SCRIPT)),
-        }
+            tempfile.TemporaryDirectory() as unpinned_directory, \
+            server_process(Path(directory), workers=WORKERS, threads=THREADS,
+                           serve_args=("--cpu-affinity", "spread")) as (base, server), \
+            server_process(Path(unpinned_directory), workers=WORKERS, threads=THREADS,
+                           serve_args=("--cpu-affinity", "none")) as (unpinned_base, unpinned_server):
+        ours, unpinned = _workloads(base), _workloads(unpinned_base)
+        theirs = {name: _bare_load(bare, name) for name in ours}
         for _ in range(rounds):
-            for name, (ours, theirs) in runs.items():
-                bare_load = shared_by_workers(theirs, bare_master)
-                our_load = shared_by_workers(ours, server.pid)
+            for name in ours:
+                loads = [shared_by_workers(ours[name], server.pid), shared_by_workers(theirs[name], bare_master),
+                         shared_by_workers(unpinned[name], unpinned_server.pid)]
                 kept = best.get(name)
-                best[name] = (our_load, bare_load) if kept is None else (_better(kept[0], our_load),
-                                                                         _better(kept[1], bare_load))
-    return best
+                best[name] = loads if kept is None else [_better(a, b) for a, b in zip(kept, loads, strict=True)]
+    return {name: Figures(*loads) for name, loads in best.items()}
+
+
+def _workloads(base: str) -> dict[str, Callable[[], tuple[float, int]]]:
+    """The workloads on one of our servers, its catalog made first: a product to read and
+    to price, and CATALOG_PRODUCTS more to price in turn."""
+    client = Client(base)
+    category = client.post("/categories", {"name": "Bench"}).json()["id"]
+    product = client.post("/products", {"sku": "BENCH-1", "name": "Bench", "categoryIds": [category]}).json()["id"]
+    auth = {"Authorization": client.session.headers["Authorization"]}
+    catalog = [client.post("/products", {"sku": f"BENCH-{n}", "name": "Bench"}).json()["id"]
+               for n in range(2, CATALOG_PRODUCTS + 2)]
+    return {
+        READ: lambda: requests_per_second(f"{base}/products/{product}", auth),
+        PRICE: lambda: requests_per_second(f"{base}/products/{product}/price", {**auth, **JSON}, PUT_SCRIPT),
+        PRICES: lambda: requests_per_second(f"{base}/products/{catalog[0]}/price", {**auth, **JSON},
+                                            spread_put_script(catalog)),
+    }
+
+
+def _bare_load(url: str, workload: str) -> Callable[[], tuple[float, int]]:
+    if workload == READ:
+        return lambda: requests_per_second(url, {})
+    return lambda: requests_per_second(url, JSON, PUT_SCRIPT)
 
 
 def _better(kept: Load, new: Load) -> Load:
