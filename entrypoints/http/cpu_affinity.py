@@ -19,12 +19,14 @@ which those are), each CPU taking its share; `spread` does so always, `none` nev
 """
 
 import contextlib
+import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+log = logging.getLogger(__name__)
 AUTO, SPREAD, NONE = "auto", "spread", "none"
 AFFINITIES = (AUTO, SPREAD, NONE)
 
@@ -60,9 +62,13 @@ def affinity_hooks(mode: str, workers: int, cpus: Sequence[int] | None = None) -
 
 
 def keep_to(cpu: int) -> None:
-    """Keeps every thread of this process to `cpu`; threads started later inherit it."""
+    """Keeps every thread of this process to `cpu`; threads started later inherit it. Where
+    the system refuses (a sandbox that forbids it), the worker runs on as the kernel places it."""
     tasks = Path("/proc/self/task")
     threads = [int(task.name) for task in tasks.iterdir()] if tasks.is_dir() else [0]
-    for thread in threads:
-        with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
-            os.sched_setaffinity(thread, {cpu})
+    try:
+        for thread in threads:
+            with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+                os.sched_setaffinity(thread, {cpu})
+    except OSError as error:
+        log.warning("this worker could not keep to CPU %s (%s); the kernel places it", cpu, error)

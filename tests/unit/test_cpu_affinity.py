@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from entrypoints.http import cpu_affinity
 from entrypoints.http.cpu_affinity import affinity_hooks
 
 
@@ -54,3 +55,16 @@ def test_spread_keeps_even_a_single_worker_to_one_cpu():
 def test_an_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="auto, spread, none"):
         affinity_hooks("pinned", 2, cpus=[0, 1])
+
+
+def test_a_worker_the_system_will_not_keep_to_a_cpu_runs_on(monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture):
+    def refused(thread: int, cpus: set[int]) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(cpu_affinity.os, "sched_setaffinity", refused)
+    hooks = affinity_hooks("spread", 2, cpus=[0, 1])
+
+    hooks["post_fork"](None, SimpleNamespace(cpu=1))
+
+    assert "could not keep to CPU 1" in caplog.text
