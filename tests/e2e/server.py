@@ -6,7 +6,7 @@ import sys
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -39,10 +39,11 @@ def running_server(data_dir: Path, extra_env: Mapping[str, str] = {}, workers: i
 
 @contextmanager
 def server_process(data_dir: Path, extra_env: Mapping[str, str] = {}, workers: int = 1,
-                   threads: int | None = None,
-                   serve_args: Sequence[str] = ()) -> Iterator[tuple[str, "subprocess.Popen[bytes]"]]:
+                   threads: int | None = None, serve_args: Sequence[str] = (),
+                   cpus: Collection[int] | None = None) -> Iterator[tuple[str, "subprocess.Popen[bytes]"]]:
     """As `running_server`, yielding the server's process as well; `threads` per worker (the
-    default if None); `serve_args`: more options of `serve`."""
+    default if None); `serve_args`: more options of `serve`; `cpus`: the only CPUs the server
+    may use (as `taskset` would set them; all of this process's if None)."""
     env = server_environment(data_dir, extra_env)
     initialised = cli("init", env=env)
     assert initialised.returncode == 0, initialised.stderr
@@ -51,7 +52,8 @@ def server_process(data_dir: Path, extra_env: Mapping[str, str] = {}, workers: i
     threading = ["--threads", str(threads)] if threads else []
     process = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1",
                                 "--port", str(port), "--workers", str(workers), *threading, *serve_args],
-                               env=env, stdout=log, stderr=log)
+                               env=env, stdout=log, stderr=log,
+                               preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus))
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         _wait_until_up(base, process, data_dir)
