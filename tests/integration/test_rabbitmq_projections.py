@@ -82,13 +82,17 @@ def test_distributed_projections_reach_the_read_model_of_a_fresh_rebuild(tmp_pat
         bus, store, relay = container.bulk_message_bus(), container.event_store(), container.outbox_relay()
         record_every_event_type(bus)
         relay.drain()
+        # applied as delivered; waited for, or the runner could take them in one batch with the
+        # early ones below, catch up from the store at once and leave the rest unread
+        wait_for(lambda: runner.applied_from_messages >= 1)
         record_updates(bus, 20, 10)
         events = store.read_feed(0, 0, 1000)
         early = RabbitMQConfirmingPublisher(AMQP_URL, topology)
         early.publish([event_message(event) for event in events[-5:]])  # ahead of their turn: a gap
         early.close()
         relay.drain()
-        wait_for(lambda: container.read_models().checkpoints() == {0: events[-1].position})
+        wait_for(lambda: container.read_models().checkpoints() == {0: events[-1].position}
+                 and runner.caught_up_from_store >= 1)
 
     assert runner.applied_from_messages >= 1 and runner.caught_up_from_store >= 1
     projected = everything_in(container.read_models())
