@@ -1,16 +1,15 @@
 """`serve --cpu-affinity`: which CPUs the running workers, and every thread of theirs, may use (Linux /proc)."""
 
-import os
 from pathlib import Path
 
 import pytest
 
+from entrypoints.http.cpu_affinity import allowed_cpus
 from tests.e2e.server import Client, ok, server_process, unique, wait_until, worker_pids
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs or more")]
 # the CPUs the servers may use: two, however many this machine has
-CPUS = sorted(os.sched_getaffinity(0))[:2] if hasattr(os, "sched_getaffinity") else []
+CPUS = allowed_cpus()[:2]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(len(CPUS) < 2, reason="needs two CPUs or more")]
 
 
 def _cpus_of_every_thread(pid: int) -> set[frozenset[int]]:
